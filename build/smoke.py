@@ -1,0 +1,101 @@
+"""Smoke-test a frozen umm executable right after it is built.
+
+    python build/smoke.py EXE [--version V]
+
+Runs EXE from an empty directory with a minimal environment (no PYTHON*
+variables, HOME and MAMBA_ROOT_PREFIX in a temp dir) and checks that
+``--version`` prints the version, ``--help`` lists every subcommand, and
+``<command> --help`` works for every subcommand: each of those imports its own
+``umm.cli`` module lazily, so a module the freezer missed fails here, not for a
+user. Exit status 0 when all pass; failures are listed on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def commands() -> List[str]:
+    """Subcommand names, from the source tree's ``umm.cli.main.COMMANDS``."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from umm.cli.main import COMMANDS
+    finally:
+        sys.path.remove(str(ROOT))
+    return list(COMMANDS)
+
+
+def minimal_environ(tmp: Path) -> Dict[str, str]:
+    return {
+        "HOME": str(tmp / "home"),
+        "MAMBA_ROOT_PREFIX": str(tmp / "root"),
+        "PATH": "/usr/bin:/bin",
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+        "NO_COLOR": "1",
+        "TMPDIR": str(tmp),
+    }
+
+
+def check(exe: str, version: Optional[str]) -> List[str]:
+    failures: List[str] = []
+    with tempfile.TemporaryDirectory(prefix="umm-smoke-") as tmpdir:
+        tmp = Path(tmpdir)
+        (tmp / "home").mkdir()
+        (tmp / "cwd").mkdir()
+        env = minimal_environ(tmp)
+
+        def run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run([exe, *args], capture_output=True, text=True, env=env,
+                                  cwd=str(tmp / "cwd"), timeout=120)
+
+        proc = run("--version")
+        if proc.returncode != 0 or (version and proc.stdout.strip() != version):
+            failures.append(f"--version: exit {proc.returncode}, stdout {proc.stdout!r}, "
+                            f"stderr {proc.stderr.strip()[-500:]!r}")
+        names = commands()
+        proc = run("--help")
+        if proc.returncode != 0:
+            failures.append(f"--help: exit {proc.returncode}: {proc.stderr.strip()[-500:]}")
+        else:
+            missing = [n for n in names if n not in proc.stdout]
+            if missing:
+                failures.append(f"--help does not list {', '.join(missing)}")
+
+        def sub_help(name: str) -> Optional[str]:
+            p = run(name, "--help")
+            if p.returncode != 0 or "Traceback" in p.stderr:
+                return f"{name} --help: exit {p.returncode}: {p.stderr.strip()[-500:]}"
+            return None
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            failures.extend(f for f in pool.map(sub_help, names) if f)
+    return failures
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="smoke.py", description="smoke-test a frozen umm")
+    parser.add_argument("exe")
+    parser.add_argument("--version", default=None, help="the version --version must print")
+    args = parser.parse_args(argv)
+    exe = str(Path(args.exe).resolve())
+    if not os.access(exe, os.X_OK):
+        print(f"smoke: {exe} is not an executable file", file=sys.stderr)
+        return 1
+    failures = check(exe, args.version)
+    for f in failures:
+        print(f"smoke: FAIL {f}", file=sys.stderr)
+    if not failures:
+        print(f"smoke: ok {exe}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
