@@ -104,6 +104,9 @@ build_nuitka() {
   ensure_venv nuitka
   local opts=() line tag
   while IFS= read -r line; do opts+=("$line"); done < <(nuitka_options)
+  # data files under umm/: the same list PyInstaller gets (build/buildlib.py)
+  while IFS= read -r line; do opts+=("$line"); done \
+    < <("$venv_python" "$ROOT/build/buildlib.py" nuitka-data)
   # The onefile unpack dir is cached under the user cache dir; it is keyed by the
   # version and a digest of the sources so two different builds never share one.
   tag="$VERSION-$("$venv_python" "$ROOT/build/buildlib.py" digest)"

@@ -104,14 +104,21 @@ def package_data(root: Path = ROOT, package: str = PACKAGE) -> List[Tuple[str, s
 
     Each pair is (source file, destination directory relative to the bundle
     root), e.g. shell templates under ``umm/shell/`` read with importlib.resources.
+    Files in directories that are not regular packages (no ``__init__.py``) are
+    all data, ``.py`` included (templates of scripts, say): nothing imports them
+    as modules, so they would be lost otherwise.
     """
     top = root / package
     pairs: List[Tuple[str, str]] = []
     for dirpath, dirnames, filenames in os.walk(top):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__pycache__")))
-        rel = Path(dirpath).relative_to(root)
+        here = Path(dirpath)
+        rel = here.relative_to(root)
+        in_package = _is_package_dir(here)
         for name in sorted(filenames):
-            if name.endswith(_CODE_SUFFIXES) or name.startswith("."):
+            if name.startswith(".") or name.endswith((".pyc", ".pyo")):
+                continue
+            if in_package and name.endswith(_CODE_SUFFIXES):
                 continue
             pairs.append((str(Path(dirpath) / name), rel.as_posix()))
     return pairs
@@ -140,6 +147,7 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
     sub.add_parser("platform")
     sub.add_parser("modules")
     sub.add_parser("digest")
+    sub.add_parser("nuitka-data", help="--include-data-files options for package_data()")
     arch = sub.add_parser("archive", help="write the release archive and its checksum")
     arch.add_argument("binary", type=Path)
     arch.add_argument("outdir", type=Path)
@@ -153,6 +161,9 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
             print(conda_platform())
         elif args.what == "digest":
             print(source_digest())
+        elif args.what == "nuitka-data":
+            for src, dest in package_data():
+                print(f"--include-data-files={src}={dest}/{Path(src).name}")
         elif args.what == "modules":
             print("\n".join(package_modules()))
         else:
