@@ -123,6 +123,7 @@ build_nuitka() {
   log "Nuitka: onefile build (unpacks once into {CACHE_DIR}/umm/$tag)"
   (cd "$ROOT" && PATH="$VENV/bin:$PATH" "$venv_python" -m nuitka --mode=onefile "${opts[@]}" \
       --onefile-tempdir-spec="{CACHE_DIR}/umm/$tag" --onefile-cache-mode=cached \
+      --onefile-as-archive \
       --output-dir="$WORK/nuitka/onefile" spec/entry.py)
   mkdir -p "$DIST/nuitka-onefile"
   cp -f "$WORK/nuitka/onefile/umm" "$DIST/nuitka-onefile/umm"

@@ -1,0 +1,180 @@
+"""Start-up time of umm: python -m umm vs the frozen builds, side by side.
+
+    python3 bench/startup.py [-n RUNS] [--dist DIR] [--importtime] [--json FILE]
+
+Measures wall time per run (median, min, mean in ms over RUNS runs after warm-up)
+for ``umm --version``, ``umm --help``, ``umm shell hook -s bash`` and
+``umm activate`` (the last two once they are implemented) from:
+
+* ``python -m umm`` (this checkout),
+* the PyInstaller onefile binary   dist/pyinstaller/umm
+* the Nuitka standalone binary     dist/nuitka-standalone/umm.dist/umm
+* the Nuitka onefile binary        dist/nuitka-onefile/umm  (warm unpack cache;
+  its first, cold run is reported separately)
+* dist/umm, the release binary,
+
+next to ``python -c pass`` (the floor of any Python program) and
+``python -c "import rattler"`` (py-rattler, when installed). Ratios are
+against ``python -c pass``. Also prints binary and archive sizes. Build the
+binaries first with ``build/build.sh all``. Target: umm --version < 60 ms frozen.
+
+``--importtime`` prints, for python -m umm, the slowest imports of each fast
+path (``python -X importtime``), to find imports that should be lazy.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS: List[Tuple[str, List[str]]] = [
+    ("--version", ["--version"]),
+    ("--help", ["--help"]),
+    ("shell hook -s bash", ["shell", "hook", "-s", "bash"]),
+    ("activate", ["activate"]),
+]
+
+
+def timed_runs(argv: Sequence[str], env: Dict[str, str], runs: int, warmup: int = 2,
+               cwd: Optional[str] = None) -> List[float]:
+    """Wall times in ms of ``runs`` runs (after ``warmup`` untimed ones)."""
+    times: List[float] = []
+    for i in range(warmup + runs):
+        start = time.perf_counter()
+        subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        elapsed = (time.perf_counter() - start) * 1000
+        if i >= warmup:
+            times.append(elapsed)
+    return times
+
+
+def works(argv: Sequence[str], env: Dict[str, str]) -> bool:
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True)
+    return proc.returncode == 0
+
+
+def size_of(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
+def mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def variants(dist: Path) -> List[Tuple[str, List[str], Optional[Path]]]:
+    """(label, command prefix, file to size) of every umm we can run."""
+    found: List[Tuple[str, List[str], Optional[Path]]] = [
+        ("python -m umm", [sys.executable, "-m", "umm"], None)]
+    for label, path in (("pyinstaller onefile", dist / "pyinstaller" / "umm"),
+                        ("nuitka standalone", dist / "nuitka-standalone" / "umm.dist" / "umm"),
+                        ("nuitka onefile", dist / "nuitka-onefile" / "umm"),
+                        ("release dist/umm", dist / "umm")):
+        if path.is_file() and os.access(path, os.X_OK):
+            sized = path.parent if label == "nuitka standalone" else path
+            found.append((label, [str(path)], sized))
+    return found
+
+
+def importtime(env: Dict[str, str], top: int = 12) -> None:
+    """Print the slowest cumulative imports of each fast path under python -m umm."""
+    for title, args in COMMANDS:
+        argv = [sys.executable, "-X", "importtime", "-m", "umm", *args]
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            continue
+        rows = []
+        for line in proc.stderr.splitlines():
+            if not line.startswith("import time:") or "cumulative" in line:
+                continue
+            self_us, cum_us, name = (p.strip() for p in line.split(":", 1)[1].split("|"))
+            rows.append((int(cum_us), int(self_us), name))
+        rows.sort(reverse=True)
+        print(f"\n-X importtime, umm {title}: {len(rows)} modules imported; slowest (cumulative):")
+        for cum, own, name in rows[:top]:
+            print(f"  {cum / 1000:7.1f} ms  (self {own / 1000:5.1f})  {name}")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--runs", type=int, default=30)
+    parser.add_argument("--dist", type=Path, default=ROOT / "dist")
+    parser.add_argument("--importtime", action="store_true")
+    parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="umm-startup-"))
+    try:
+        env = {
+            "HOME": str(tmp / "home"), "MAMBA_ROOT_PREFIX": str(tmp / "root"),
+            "XDG_CACHE_HOME": str(tmp / "cache"), "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8", "NO_COLOR": "1", "PYTHONPATH": str(ROOT), "TERM": "dumb",
+        }
+        (tmp / "home").mkdir()
+        results: Dict[str, Dict[str, float]] = {}
+        floor = statistics.median(timed_runs([sys.executable, "-c", "pass"], env, args.runs))
+        print(f"{sys.executable} ({sys.version.split()[0]}), {args.runs} runs each, "
+              f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}\n")
+        header = f"{'variant':24} {'command':22} {'median':>8} {'min':>8} {'mean':>8} {'x floor':>8}"
+        print(header)
+        print("-" * len(header))
+
+        def report(label: str, command: str, times: List[float]) -> None:
+            med = statistics.median(times)
+            results[f"{label} | {command}"] = {"median_ms": med, "min_ms": min(times),
+                                               "mean_ms": statistics.fmean(times)}
+            print(f"{label:24} {command:22} {med:8.1f} {min(times):8.1f} "
+                  f"{statistics.fmean(times):8.1f} {med / floor:8.2f}")
+
+        report("python", "-c pass", timed_runs([sys.executable, "-c", "pass"], env, args.runs))
+        report("python -I -S", "-c pass",
+               timed_runs([sys.executable, "-I", "-S", "-c", "pass"], env, args.runs))
+        rattler_cmd = [sys.executable, "-c", "import rattler"]
+        if works(rattler_cmd, env):
+            report("py-rattler", "import rattler", timed_runs(rattler_cmd, env, args.runs))
+
+        sizes: Dict[str, int] = {}
+        for label, prefix, sized in variants(args.dist):
+            if label == "nuitka onefile":  # the first run unpacks into the cache dir
+                cold_env = dict(env, XDG_CACHE_HOME=str(tmp / "cold-cache"))
+                start = time.perf_counter()
+                subprocess.run(prefix + ["--version"], env=cold_env, stdout=subprocess.DEVNULL)
+                report(label + " (cold)", "--version",
+                       [(time.perf_counter() - start) * 1000])
+            for title, cmd in COMMANDS:
+                if title not in ("--version", "--help") and not works(prefix + cmd, env):
+                    continue  # not implemented yet
+                report(label, title, timed_runs(prefix + cmd, env, args.runs))
+            if sized is not None:
+                sizes[label] = size_of(sized)
+        if sizes:
+            print("\nsizes:")
+            for label, n in sizes.items():
+                print(f"  {label:24} {mb(n)}")
+        for archive in sorted(args.dist.glob("umm-*.tar.bz2")):
+            sizes[archive.name] = archive.stat().st_size
+            print(f"  {archive.name:24} {mb(archive.stat().st_size)}  (target <= 25 MB)")
+        if args.importtime:
+            importtime(env)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps({"floor_ms": floor, "results": results,
+                                             "sizes": sizes}, indent=2))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
