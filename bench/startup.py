@@ -6,7 +6,8 @@ Measures wall time per run (median, min, mean in ms over RUNS runs after warm-up
 for ``umm --version``, ``umm --help``, ``umm shell hook -s bash`` and
 ``umm activate`` (the last two once they are implemented) from:
 
-* ``python -m umm`` (this checkout),
+* ``python -m umm`` and ``python -S -m umm`` (this checkout; -S skips site, whose
+  .pth files can cost more than umm itself),
 * the PyInstaller onefile binary   dist/pyinstaller/umm
 * the Nuitka standalone binary     dist/nuitka-standalone/umm.dist/umm
 * the Nuitka onefile binary        dist/nuitka-onefile/umm  (warm unpack cache;
@@ -76,7 +77,9 @@ def mb(n: int) -> str:
 def variants(dist: Path) -> List[Tuple[str, List[str], Optional[Path]]]:
     """(label, command prefix, file to size) of every umm we can run."""
     found: List[Tuple[str, List[str], Optional[Path]]] = [
-        ("python -m umm", [sys.executable, "-m", "umm"], None)]
+        ("python -m umm", [sys.executable, "-m", "umm"], None),
+        # without site: .pth files of the host's site-packages can cost more than umm
+        ("python -S -m umm", [sys.executable, "-S", "-m", "umm"], None)]
     for label, path in (("pyinstaller onefile", dist / "pyinstaller" / "umm"),
                         ("nuitka standalone", dist / "nuitka-standalone" / "umm.dist" / "umm"),
                         ("nuitka onefile", dist / "nuitka-onefile" / "umm"),
@@ -90,7 +93,7 @@ def variants(dist: Path) -> List[Tuple[str, List[str], Optional[Path]]]:
 def importtime(env: Dict[str, str], top: int = 12) -> None:
     """Print the slowest cumulative imports of each fast path under python -m umm."""
     for title, args in COMMANDS:
-        argv = [sys.executable, "-X", "importtime", "-m", "umm", *args]
+        argv = [sys.executable, "-S", "-X", "importtime", "-m", "umm", *args]
         proc = subprocess.run(argv, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             continue
@@ -101,7 +104,7 @@ def importtime(env: Dict[str, str], top: int = 12) -> None:
             self_us, cum_us, name = (p.strip() for p in line.split(":", 1)[1].split("|"))
             rows.append((int(cum_us), int(self_us), name))
         rows.sort(reverse=True)
-        print(f"\n-X importtime, umm {title}: {len(rows)} modules imported; slowest (cumulative):")
+        print(f"\n-S -X importtime, umm {title}: {len(rows)} modules imported; slowest (cumulative):")
         for cum, own, name in rows[:top]:
             print(f"  {cum / 1000:7.1f} ms  (self {own / 1000:5.1f})  {name}")
 
@@ -122,42 +125,56 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             "LANG": "C.UTF-8", "NO_COLOR": "1", "PYTHONPATH": str(ROOT), "TERM": "dumb",
         }
         (tmp / "home").mkdir()
-        results: Dict[str, Dict[str, float]] = {}
-        floor = statistics.median(timed_runs([sys.executable, "-c", "pass"], env, args.runs))
-        print(f"{sys.executable} ({sys.version.split()[0]}), {args.runs} runs each, "
-              f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}\n")
-        header = f"{'variant':24} {'command':22} {'median':>8} {'min':>8} {'mean':>8} {'x floor':>8}"
-        print(header)
-        print("-" * len(header))
-
-        def report(label: str, command: str, times: List[float]) -> None:
-            med = statistics.median(times)
-            results[f"{label} | {command}"] = {"median_ms": med, "min_ms": min(times),
-                                               "mean_ms": statistics.fmean(times)}
-            print(f"{label:24} {command:22} {med:8.1f} {min(times):8.1f} "
-                  f"{statistics.fmean(times):8.1f} {med / floor:8.2f}")
-
-        report("python", "-c pass", timed_runs([sys.executable, "-c", "pass"], env, args.runs))
-        report("python -I -S", "-c pass",
-               timed_runs([sys.executable, "-I", "-S", "-c", "pass"], env, args.runs))
+        # every (variant, command) to time, then run them round-robin so that load
+        # from other processes on the machine hits all of them alike
+        cases: List[Tuple[str, str, List[str]]] = [
+            ("python", "-c pass", [sys.executable, "-c", "pass"]),
+            ("python -I -S", "-c pass", [sys.executable, "-I", "-S", "-c", "pass"]),
+        ]
         rattler_cmd = [sys.executable, "-c", "import rattler"]
         if works(rattler_cmd, env):
-            report("py-rattler", "import rattler", timed_runs(rattler_cmd, env, args.runs))
-
+            cases.append(("py-rattler", "import rattler", rattler_cmd))
         sizes: Dict[str, int] = {}
+        cold: Dict[str, float] = {}
         for label, prefix, sized in variants(args.dist):
             if label == "nuitka onefile":  # the first run unpacks into the cache dir
                 cold_env = dict(env, XDG_CACHE_HOME=str(tmp / "cold-cache"))
                 start = time.perf_counter()
                 subprocess.run(prefix + ["--version"], env=cold_env, stdout=subprocess.DEVNULL)
-                report(label + " (cold)", "--version",
-                       [(time.perf_counter() - start) * 1000])
+                cold[label] = (time.perf_counter() - start) * 1000
             for title, cmd in COMMANDS:
                 if title not in ("--version", "--help") and not works(prefix + cmd, env):
                     continue  # not implemented yet
-                report(label, title, timed_runs(prefix + cmd, env, args.runs))
+                cases.append((label, title, prefix + cmd))
             if sized is not None:
                 sizes[label] = size_of(sized)
+
+        times: Dict[int, List[float]] = {i: [] for i in range(len(cases))}
+        for i, (_l, _t, argv_) in enumerate(cases):  # warm-up: page cache, unpack caches
+            timed_runs(argv_, env, 0, warmup=2)
+        for _ in range(args.runs):
+            for i, (_l, _t, argv_) in enumerate(cases):
+                times[i].extend(timed_runs(argv_, env, 1, warmup=0))
+
+        floor = statistics.median(times[0])
+        print(f"{sys.executable} ({sys.version.split()[0]}), {args.runs} runs each "
+              f"(interleaved), {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}\n")
+        header = (f"{'variant':24} {'command':22} {'median':>8} {'min':>8} {'mean':>8} "
+                  f"{'x floor':>8}")
+        print(header)
+        print("-" * len(header))
+        results: Dict[str, Dict[str, float]] = {}
+        for i, (label, title, _argv) in enumerate(cases):
+            ts = times[i]
+            med = statistics.median(ts)
+            results[f"{label} | {title}"] = {"median_ms": med, "min_ms": min(ts),
+                                             "mean_ms": statistics.fmean(ts)}
+            print(f"{label:24} {title:22} {med:8.1f} {min(ts):8.1f} "
+                  f"{statistics.fmean(ts):8.1f} {med / floor:8.2f}")
+        for label, ms in cold.items():
+            results[f"{label} (cold) | --version"] = {"median_ms": ms, "min_ms": ms,
+                                                      "mean_ms": ms}
+            print(f"{label + ' (cold)':24} {'--version':22} {ms:8.1f}   (first run: unpacks)")
         if sizes:
             print("\nsizes:")
             for label, n in sizes.items():

@@ -7,7 +7,9 @@ variables, HOME and MAMBA_ROOT_PREFIX in a temp dir) and checks that
 ``--version`` prints the version, ``--help`` lists every subcommand, and
 ``<command> --help`` works for every subcommand: each of those imports its own
 ``umm.cli`` module lazily, so a module the freezer missed fails here, not for a
-user. Exit status 0 when all pass; failures are listed on stderr.
+user. For a PyInstaller build it also lists the bundle: every module under umm/,
+every data file under umm/ and certifi's CA bundle must be inside. Exit status 0
+when all pass; failures are listed on stderr.
 """
 from __future__ import annotations
 
@@ -80,6 +82,38 @@ def check(exe: str, version: Optional[str]) -> List[str]:
     return failures
 
 
+def check_pyinstaller_bundle(exe: str) -> List[str]:
+    """For a PyInstaller onefile: every umm module and certifi's CA bundle is inside.
+
+    Empty when ``exe`` is not a PyInstaller executable (or PyInstaller is absent).
+    """
+    try:
+        from PyInstaller.archive.readers import CArchiveReader, ZlibArchiveReader
+        carchive = CArchiveReader(exe)
+    except Exception:  # not a PyInstaller build, or no PyInstaller here
+        return []
+    sys.path.insert(0, str(ROOT / "build"))
+    try:
+        import buildlib
+    finally:
+        sys.path.remove(str(ROOT / "build"))
+    failures: List[str] = []
+    if "certifi/cacert.pem" not in carchive.toc:
+        failures.append("certifi/cacert.pem is not in the bundle")
+    with tempfile.TemporaryDirectory(prefix="umm-pyz-") as tmpdir:
+        pyz = Path(tmpdir) / "PYZ.pyz"
+        pyz.write_bytes(carchive.extract("PYZ.pyz"))
+        frozen = set(ZlibArchiveReader(str(pyz)).toc)
+    missing = [m for m in buildlib.package_modules(ROOT) if m not in frozen]
+    if missing:
+        failures.append(f"modules not in the bundle: {', '.join(missing)}")
+    datas = {f"{dest}/{Path(src).name}" for src, dest in buildlib.package_data(ROOT)}
+    missing_data = sorted(datas - set(carchive.toc))
+    if missing_data:
+        failures.append(f"data files not in the bundle: {', '.join(missing_data)}")
+    return failures
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="smoke.py", description="smoke-test a frozen umm")
     parser.add_argument("exe")
@@ -89,7 +123,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not os.access(exe, os.X_OK):
         print(f"smoke: {exe} is not an executable file", file=sys.stderr)
         return 1
-    failures = check(exe, args.version)
+    failures = check(exe, args.version) + check_pyinstaller_bundle(exe)
     for f in failures:
         print(f"smoke: FAIL {f}", file=sys.stderr)
     if not failures:
