@@ -165,4 +165,5 @@ def test_children_get_the_users_environment_back(lone, tmp_path):
     child: Dict[str, str] = dict(line.split("=", 1) for line in proc.stdout.splitlines()
                                  if "=" in line)
     assert child.get("LD_LIBRARY_PATH") == "/opt/user/lib"
-    assert not [k for k in child if k.startswith("_PYI_") or k == "LD_LIBRARY_PATH_ORIG"]
+    assert not [k for k in child
+                if k.startswith(("_PYI_", "NUITKA_")) or k == "LD_LIBRARY_PATH_ORIG"]

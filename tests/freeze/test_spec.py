@@ -142,3 +142,29 @@ def test_build_script_is_valid_bash_and_documents_its_targets():
     help_ = subprocess.run(["bash", str(BUILD / "build.sh"), "--help"], capture_output=True,
                            text=True)
     assert help_.returncode == 0 and "dist/umm-<version>-<platform>.tar.bz2" in help_.stdout
+
+
+def _run_entry(compiled: bool):
+    code = (
+        "import json, os, runpy, sys\n"
+        "sys.argv = ['umm', '--version']\n"
+        f"init = {{'__compiled__': object()}} if {compiled!r} else {{}}\n"
+        "try:\n"
+        f"    runpy.run_path({str(SPEC / 'entry.py')!r}, init_globals=init, run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "sys.stderr.write(json.dumps([code, {k: v for k, v in os.environ.items()"
+        " if k.startswith('NUITKA')}]))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO), NUITKA_ONEFILE_PARENT="123",
+               NUITKA_ONEFILE_DIRECTORY="/opt/x", NUITKA_ORIGINAL_ARGV0="umm")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    return proc.stdout.strip(), json.loads(proc.stderr)
+
+
+def test_entry_drops_nuitka_onefile_variables_when_compiled():
+    out, (code, env) = _run_entry(compiled=True)
+    assert (out, code, env) == (umm.__version__, 0, {})
+    out, (code, env) = _run_entry(compiled=False)  # not Nuitka: leaves them alone
+    assert env == {"NUITKA_ONEFILE_PARENT": "123", "NUITKA_ONEFILE_DIRECTORY": "/opt/x",
+                   "NUITKA_ORIGINAL_ARGV0": "umm"}
