@@ -77,8 +77,3 @@ class Shell:
 
 def xdg_config_home(home: str, environ: Mapping[str, str]) -> str:
     return environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
-
-
-def script_lines(change: EnvChange, tmpl: str, which: str) -> list:
-    scripts = change.deactivate_scripts if which == "deactivate" else change.activate_scripts
-    return [tmpl(s) if callable(tmpl) else tmpl.format(s) for s in scripts]

@@ -32,6 +32,7 @@ def dispatcher_path(root_prefix: str) -> str:
 
 _DISPATCHER = r"""# umm.csh: `@FN@` for tcsh/csh. The `@FN@` alias sources this file with its
 # arguments. Written by `umm shell hook/init --shell @SHELL@`; do not edit.
+set __umm_status = 0
 if ( $#argv == 0 ) then
     set __umm_cmd = ""
 else
@@ -41,28 +42,29 @@ if ( "$__umm_cmd" == activate || "$__umm_cmd" == deactivate || "$__umm_cmd" == r
     set __umm_args = ( $argv:q )
 else if ( @REACTIVATE_TEST@ ) then
     @EXE@ $argv:q
-    if ( $status == 0 ) then
-        set __umm_args = ( reactivate )
-    endif
+    set __umm_status = $status
+    if ( $__umm_status == 0 ) set __umm_args = ( reactivate )
 else
     @EXE@ $argv:q
+    set __umm_status = $status
 endif
 if ( $?__umm_args ) then
     if ( ! $?prompt ) set prompt = ""
     set __umm_tmp = "`mktemp`"
     setenv prompt "$prompt:q"
     @EXE@ shell $__umm_args:q --shell @SHELL@ >! "$__umm_tmp"
-    if ( $status == 0 ) then
-        unsetenv prompt
+    set __umm_status = $status
+    unsetenv prompt
+    if ( $__umm_status == 0 ) then
         source "$__umm_tmp"
         rehash
-    else
-        unsetenv prompt
     endif
     rm -f "$__umm_tmp"
     unset __umm_tmp __umm_args
 endif
 unset __umm_cmd
+# the status of the last command is the status of `@FN@` (endif would reset it)
+( exit $__umm_status )
 """
 
 
