@@ -16,6 +16,7 @@ the real ``/etc``.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -195,13 +196,30 @@ def parse_rc_text(text: str, path: str) -> Tuple[Dict[str, RcEntry], bool]:
         return entries, True
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        reason = " ".join(str(x) for x in (exc.context, exc.problem) if x) or "malformed YAML"
-        raise ConfigFileError(path, f"malformed YAML: {reason}",
-                              line=mark.line + 1 if mark is not None else None) from None
+        reason = ", ".join(str(x) for x in (exc.context, exc.problem) if x) or "malformed YAML"
+        line = mark.line + 1 if mark is not None else None
+        ctx = exc.context_mark or mark
+        key = _key_before(text, ctx.line + 1 if ctx is not None else None)
+        raise ConfigFileError(path, f"malformed YAML: {reason}", line=line, key=key) from None
     except yaml.YAMLError as exc:
         raise ConfigFileError(path, f"malformed YAML: {exc}") from None
     finally:
         loader.dispose()
+
+
+_TOP_KEY_RE = re.compile(r"^([A-Za-z_][\w.-]*)\s*:")
+
+
+def _key_before(text: str, line: Optional[int]) -> Optional[str]:
+    """The top-level key whose block holds ``line`` (1-based), if any."""
+    if line is None:
+        return None
+    key = None
+    for i, ln in enumerate(text.splitlines()[:line]):
+        m = _TOP_KEY_RE.match(ln)
+        if m:
+            key = m.group(1)
+    return key
 
 
 def expand_vars(value: Any, expand: Any) -> Any:
