@@ -31,19 +31,6 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="the program and its arguments")
 
 
-def _prefix(args: argparse.Namespace, st) -> str:
-    from umm.shell.settings import resolve_prefix
-
-    if args.target_prefix:
-        return os.path.abspath(os.path.expanduser(args.target_prefix))
-    if args.env_name:
-        return resolve_prefix(args.env_name, st)
-    active = os.environ.get("CONDA_PREFIX")
-    if active and os.path.isdir(active):
-        return active
-    return st.root_prefix
-
-
 def _attach(value) -> tuple:
     from umm.errors import UsageError
 
@@ -57,14 +44,15 @@ def _attach(value) -> tuple:
 
 
 def run(args: argparse.Namespace) -> int:
-    from umm.cli.shell import reporter, settings
+    from umm.cli.shell import load, reporter
+    from umm.config.prefix import ALL_FALLBACKS
     from umm.shell.run import RunRequest, detach_command, run_command
 
     command = list(args.run_command or [])
     if command and command[0] == "--":
         command = command[1:]
-    st = settings(args)
-    request = RunRequest(_prefix(args, st), command, settings=st,
+    st, px = load(args, fallbacks=ALL_FALLBACKS)
+    request = RunRequest(px.target_prefix or st.root_prefix, command, settings=st,
                          cwd=os.path.abspath(args.cwd) if args.cwd else None,
                          env_assignments=args.env_vars or (), clean_env=args.clean_env,
                          label=args.label, attach=_attach(args.attach))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import List
+from typing import List, Sequence
 
 ACTIONS = (
     ("init", "Add initialization in script to rc files"),
@@ -74,14 +74,26 @@ def reporter(quiet: bool = False):
     return StderrReporter()
 
 
-def settings(args: argparse.Namespace):
-    """STAND-IN until umm.config: see umm.shell.settings."""
+def load(args: argparse.Namespace, fallbacks: Sequence[str] = ()):
+    """(ShellSettings, Prefixes) from the configuration (rc files, env vars, CLI)."""
+    from umm.cli.context import load_config
+    from umm.config import params
     from umm.shell.settings import ShellSettings
 
-    root = getattr(args, "root_prefix_pos", None) or getattr(args, "root_prefix", None)
-    if root == "base":
-        root = None
-    return ShellSettings.from_environ(os.environ, root)
+    root = getattr(args, "root_prefix_pos", None)
+    if root and root != "base":
+        args.root_prefix = root
+    cfg = load_config(args, fallbacks=fallbacks)
+    px = params.prefixes(cfg)
+    so = params.shell_options(cfg)
+    st = ShellSettings(px.root_prefix, px.envs_dirs, changeps1=so.changeps1,
+                       env_prompt=so.env_prompt, auto_activate_base=so.auto_activate_base,
+                       shell_completion=so.shell_completion)
+    return st, px
+
+
+def settings(args: argparse.Namespace):
+    return load(args)[0]
 
 
 def hook_options(args: argparse.Namespace, st=None):
@@ -108,18 +120,17 @@ def shell_of(args: argparse.Namespace):
     return get_shell(name)
 
 
-def target_prefix(args: argparse.Namespace, st, default: str = "base") -> str:
+def target_prefix(args: argparse.Namespace, st, px) -> str:
+    """-p/-n (resolved by the configuration), else the positional name or path, else base."""
     from umm.shell.settings import looks_like_path, resolve_prefix
 
-    if getattr(args, "target_prefix", None):
-        return os.path.abspath(os.path.expanduser(args.target_prefix))
-    if getattr(args, "env_name", None):
-        return resolve_prefix(args.env_name, st)
+    if px.target_prefix:
+        return px.target_prefix
     pn = getattr(args, "prefix_or_name", None)
     if pn:
         return os.path.abspath(os.path.expanduser(pn)) if looks_like_path(pn) \
             else resolve_prefix(pn, st)
-    return resolve_prefix(default, st) if default else ""
+    return st.root_prefix
 
 
 def _home() -> str:
@@ -259,8 +270,8 @@ def _activate(args: argparse.Namespace) -> int:
     from umm.shell.errors import PrefixNotFound
 
     shell = shell_of(args)
-    st = settings(args)
-    prefix = target_prefix(args, st)
+    st, px = load(args)
+    prefix = target_prefix(args, st, px)
     if not os.path.isdir(prefix):
         raise PrefixNotFound(prefix)
     change = _activator(args, shell, st).activate(prefix, stack=bool(getattr(args, "stack", False)))
@@ -291,8 +302,8 @@ def _launch(args: argparse.Namespace) -> int:
     """`umm shell [-n NAME | -p PATH]`: a new interactive shell inside the environment."""
     from umm.shell.run import RunRequest, run_command
 
-    st = settings(args)
-    prefix = target_prefix(args, st)
+    st, px = load(args)
+    prefix = target_prefix(args, st, px)
     shell = os.environ.get("SHELL") or ("cmd.exe" if os.name == "nt" else "/bin/sh")
     request = RunRequest(prefix, [shell], settings=st)
     return run_command(request, reporter=reporter()).exit_code
