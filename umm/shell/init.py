@@ -15,7 +15,7 @@ import difflib
 import os
 import re
 import subprocess
-from typing import List, Mapping, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 from umm.shell.errors import RcFileError, UnsupportedOnPlatform
 from umm.shell.shells import INIT_SHELLS, get_shell
@@ -99,21 +99,39 @@ def has_block(shell: Shell, text: Optional[str]) -> bool:
     return bool(text) and shell.block_begin in text  # type: ignore[operator]
 
 
+def _removal_spans(shell: Shell, text: str) -> List[Tuple[int, int]]:
+    """(start, end) of each managed block, with the newline before it when that newline
+    is init's own: it starts a blank line, or it ended the user's last line and the
+    block is still last in the file."""
+    spans = []
+    for m in _block_re(shell).finditer(text):
+        start = m.start()
+        lead = m.group(1) or ""
+        if lead and not (start == 0 or text[start - 1] == "\n" or m.end() == len(text)):
+            start += len(lead)
+        spans.append((start, m.end()))
+    return spans
+
+
+def _cut(text: str, spans: Sequence[Tuple[int, int]]) -> str:
+    out, pos = [], 0
+    for start, end in spans:
+        out.append(text[pos:start])
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def with_block(shell: Shell, text: Optional[str], block: str) -> str:
     """``text`` with ``block`` in place of its managed block(s), or appended."""
     text = text or ""
     if "\r\n" in text:
         block = block.replace("\r\n", "\n").replace("\n", "\r\n")
-    matches = list(_block_re(shell).finditer(text))
-    if matches:
-        first = matches[0]
-        out = [text[:first.start()], first.group(1) or "", block]
-        pos = first.end()
-        for m in matches[1:]:
-            out.append(text[pos:m.start()])
-            pos = m.end()
-        out.append(text[pos:])
-        return "".join(out)
+    first = _block_re(shell).search(text)
+    if first is not None:
+        head = text[:first.start()] + (first.group(1) or "") + block
+        rest = text[first.end():]
+        return head + _cut(rest, _removal_spans(shell, rest))
     if not text:
         return block
     newline = "\r\n" if "\r\n" in text else "\n"
@@ -121,23 +139,11 @@ def with_block(shell: Shell, text: Optional[str], block: str) -> str:
 
 
 def without_block(shell: Shell, text: Optional[str]) -> Optional[str]:
-    """``text`` without its managed block(s) and the newline ``init`` added before each:
-    the exact inverse of :func:`with_block` appending to a file."""
+    """``text`` without its managed block(s): the exact inverse of :func:`with_block`
+    appending to a file."""
     if text is None:
         return None
-    out = []
-    pos = 0
-    for m in _block_re(shell).finditer(text):
-        start = m.start()
-        lead = m.group(1) or ""
-        # the newline before the block is init's own when it starts a blank line, or
-        # when it ended the user's last line and the block is still last in the file
-        if lead and not (start == 0 or text[start - 1] == "\n" or m.end() == len(text)):
-            start += len(lead)
-        out.append(text[pos:start])
-        pos = m.end()
-    out.append(text[pos:])
-    return "".join(out)
+    return _cut(text, _removal_spans(shell, text))
 
 
 def powershell_profiles(home: str, environ: Mapping[str, str]) -> List[str]:
