@@ -51,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
     command = list(args.run_command or [])
     if command and command[0] == "--":
         command = command[1:]
-    st, px = load(args, fallbacks=ALL_FALLBACKS)
-    request = RunRequest(px.target_prefix or st.root_prefix, command, settings=st,
+    st, target = load(args, fallbacks=ALL_FALLBACKS)
+    request = RunRequest(target or st.root_prefix, command, settings=st,
                          cwd=os.path.abspath(args.cwd) if args.cwd else None,
                          env_assignments=args.env_vars or (), clean_env=args.clean_env,
                          label=args.label, attach=_attach(args.attach))

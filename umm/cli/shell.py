@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 ACTIONS = (
     ("init", "Add initialization in script to rc files"),
@@ -75,21 +75,22 @@ def reporter(quiet: bool = False):
 
 
 def load(args: argparse.Namespace, fallbacks: Sequence[str] = ()):
-    """(ShellSettings, Prefixes) from the configuration (rc files, env vars, CLI)."""
+    """(ShellSettings, target prefix or None) from the configuration (rc files, env vars,
+    CLI); ``fallbacks`` as in umm.config.prefix (none: only -n/-p give a target)."""
     from umm.cli.context import load_config
-    from umm.config import params
     from umm.shell.settings import ShellSettings
 
     root = getattr(args, "root_prefix_pos", None)
     if root and root != "base":
         args.root_prefix = root
     cfg = load_config(args, fallbacks=fallbacks)
-    px = params.prefixes(cfg)
-    so = params.shell_options(cfg)
-    st = ShellSettings(px.root_prefix, px.envs_dirs, changeps1=so.changeps1,
-                       env_prompt=so.env_prompt, auto_activate_base=so.auto_activate_base,
-                       shell_completion=so.shell_completion)
-    return st, px
+    # the values of umm.config.params.prefixes/shell_options, read directly: importing
+    # params pulls in the network options (certifi), which activation does not need
+    st = ShellSettings(cfg.get("root_prefix"), tuple(cfg.get("envs_dirs")),
+                       changeps1=cfg.get("changeps1"), env_prompt=cfg.get("env_prompt"),
+                       auto_activate_base=cfg.get("auto_activate_base"),
+                       shell_completion=cfg.get("shell_completion"))
+    return st, cfg.get("target_prefix")
 
 
 def settings(args: argparse.Namespace):
@@ -120,12 +121,12 @@ def shell_of(args: argparse.Namespace):
     return get_shell(name)
 
 
-def target_prefix(args: argparse.Namespace, st, px) -> str:
+def target_prefix(args: argparse.Namespace, st, named: Optional[str]) -> str:
     """-p/-n (resolved by the configuration), else the positional name or path, else base."""
     from umm.shell.settings import looks_like_path, resolve_prefix
 
-    if px.target_prefix:
-        return px.target_prefix
+    if named:
+        return named
     pn = getattr(args, "prefix_or_name", None)
     if pn:
         return os.path.abspath(os.path.expanduser(pn)) if looks_like_path(pn) \
@@ -270,8 +271,8 @@ def _activate(args: argparse.Namespace) -> int:
     from umm.shell.errors import PrefixNotFound
 
     shell = shell_of(args)
-    st, px = load(args)
-    prefix = target_prefix(args, st, px)
+    st, named = load(args)
+    prefix = target_prefix(args, st, named)
     if not os.path.isdir(prefix):
         raise PrefixNotFound(prefix)
     change = _activator(args, shell, st).activate(prefix, stack=bool(getattr(args, "stack", False)))
@@ -302,8 +303,8 @@ def _launch(args: argparse.Namespace) -> int:
     """`umm shell [-n NAME | -p PATH]`: a new interactive shell inside the environment."""
     from umm.shell.run import RunRequest, run_command
 
-    st, px = load(args)
-    prefix = target_prefix(args, st, px)
+    st, named = load(args)
+    prefix = target_prefix(args, st, named)
     shell = os.environ.get("SHELL") or ("cmd.exe" if os.name == "nt" else "/bin/sh")
     request = RunRequest(prefix, [shell], settings=st)
     return run_command(request, reporter=reporter()).exit_code

@@ -197,6 +197,7 @@ class Activator:
         self.env_prompt = env_prompt
         self.paths = _Paths(os.name == "nt" if windows is None else windows)
         self.reporter = reporter
+        self._vars: Dict[str, Dict[str, str]] = {}
 
     # -- naming ---------------------------------------------------------------
     def env_name(self, prefix: str) -> str:
@@ -295,11 +296,16 @@ class Activator:
             return []
         return prefix_scripts(prefix, kind, self.script_exts)
 
+    def _env_vars(self, prefix: str) -> Dict[str, str]:
+        if prefix not in self._vars:
+            self._vars[prefix] = prefix_env_vars(prefix, self.reporter)
+        return self._vars[prefix]
+
     def _enter_vars(self, w: _Work, prefix: str, lvl: int, warn: bool = False) -> None:
         """Apply ``prefix``'s variables for level ``lvl``, saving clobbered values
         in ``__CONDA_SHLVL_<lvl-1>_<VAR>``."""
         clobbered = []
-        for key, value in prefix_env_vars(prefix, self.reporter).items():
+        for key, value in self._env_vars(prefix).items():
             current = w.get(key)
             if current is not None:
                 saved = f"__CONDA_SHLVL_{lvl - 1}_{key}"
@@ -317,7 +323,7 @@ class Activator:
 
     def _leave_vars(self, w: _Work, prefix: str, lvl: int) -> None:
         """Undo :meth:`_enter_vars` for level ``lvl``."""
-        for key in prefix_env_vars(prefix, self.reporter):
+        for key in self._env_vars(prefix):
             w.pop(key)
             saved = f"__CONDA_SHLVL_{lvl - 1}_{key}"
             value = w.get(saved)

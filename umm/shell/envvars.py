@@ -78,12 +78,11 @@ def prefix_scripts(prefix: str, kind: str, exts: tuple) -> List[str]:
     deactivate in reverse name order (as conda runs them)."""
     folder = os.path.join(prefix, "etc", "conda", f"{kind}.d")
     try:
-        entries = os.listdir(folder)
+        with os.scandir(folder) as it:
+            found = sorted(e.name for e in it
+                           if os.path.splitext(e.name)[1].lower() in exts and e.is_file())
     except OSError:
         return []
-    found = sorted(e for e in entries
-                   if os.path.splitext(e)[1].lower() in exts
-                   and os.path.isfile(os.path.join(folder, e)))
     if kind == "deactivate":
         found.reverse()
-    return [os.path.join(folder, e) for e in found]
+    return [os.path.join(folder, name) for name in found]
