@@ -4,7 +4,8 @@ Each scenario prints ``@@KEY=VALUE`` lines that the test checks: the program of
 the activated env is found (``command -v``/``which``), the prompt shows the env,
 activate.d/deactivate.d scripts and ``conda-meta/state`` variables are set and
 unset, and after the last deactivate PATH and the prompt are byte-for-byte what
-they were. Shells that are not installed are skipped.
+they were. Shells that are not installed are skipped (CI installs bash, zsh, dash,
+fish and tcsh; xonsh runs where installed).
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from tests.shell.conftest import make_env, need
 
 pytestmark = pytest.mark.shells
 
-SCRIPT_EXT = {"bash": ".sh", "zsh": ".sh", "dash": ".sh", "fish": ".fish", "tcsh": ".csh"}
+SCRIPT_EXT = {"bash": ".sh", "zsh": ".sh", "dash": ".sh", "fish": ".fish", "tcsh": ".csh",
+              "xonsh": ".xsh"}
 
 
 def _scripts(shell: str, name: str) -> Dict[str, str]:
@@ -29,6 +31,8 @@ def _scripts(shell: str, name: str) -> Dict[str, str]:
         on, off = f"set -gx {var} on-{name}\n", f"set -e {var}\nset -gx UMM_T_DEACT {name}\n"
     elif shell == "tcsh":
         on, off = f"setenv {var} on-{name}\n", f"unsetenv {var}\nsetenv UMM_T_DEACT {name}\n"
+    elif shell == "xonsh":
+        on, off = f"${var} = 'on-{name}'\n", f"del ${var}\n$UMM_T_DEACT = '{name}'\n"
     else:
         on, off = f"export {var}=on-{name}\n", f"unset {var}\nexport UMM_T_DEACT={name}\n"
     return {f"activate.d/x{ext}": on, f"deactivate.d/x{ext}": off}
@@ -138,6 +142,46 @@ def _tcsh() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _xonsh() -> str:
+    return r"""
+import shutil as _sh
+
+
+def show(tag):
+    env = __xonsh__.env.detype()
+    path = env.get('PATH', '')
+    print(f"@@{tag}:PATH={path}")
+    print(f"@@{tag}:PS1=" + $PROMPT_FIELDS['env_name']() + "orig> ")
+    print(f"@@{tag}:prog1=" + (_sh.which('prog1', path=path) or ''))
+    print(f"@@{tag}:prog2=" + (_sh.which('prog2', path=path) or ''))
+    for key, var in (("CONDA_PREFIX", "CONDA_PREFIX"), ("CONDA_SHLVL", "CONDA_SHLVL"),
+                     ("CONDA_DEFAULT_ENV", "CONDA_DEFAULT_ENV"), ("STATE", "UMM_T_STATE"),
+                     ("ACT1", "UMM_T_ACT_ENV1"), ("ACT2", "UMM_T_ACT_ENV2"),
+                     ("DEACT", "UMM_T_DEACT")):
+        print(f"@@{tag}:{key}=" + env.get(var, "<unset>"))
+
+
+execx(open($HOOK).read())
+show("start")
+umm activate env1
+show("one")
+umm activate --stack env2
+show("two")
+umm deactivate
+show("back")
+umm deactivate
+show("end")
+umm activate env1
+umm activate env2
+show("replaced")
+umm deactivate
+umm deactivate
+show("end2")
+rc = ![umm activate missing-env].returncode
+print(f"@@missing:rc={rc}")
+"""
+
+
 def _argv(shell: str, script: Path):
     exe = need(shell)
     if shell == "bash":
@@ -148,6 +192,8 @@ def _argv(shell: str, script: Path):
         return [exe, "--no-config", str(script)]
     if shell == "tcsh":
         return [exe, "-f", str(script)]
+    if shell == "xonsh":
+        return [exe, "--no-rc", str(script)]
     return [exe, str(script)]
 
 
@@ -162,7 +208,7 @@ def _parse(out: str) -> Dict[str, Dict[str, str]]:
     return result
 
 
-@pytest.mark.parametrize("shell", ["bash", "zsh", "dash", "fish", "tcsh"])
+@pytest.mark.parametrize("shell", ["bash", "zsh", "dash", "fish", "tcsh", "xonsh"])
 def test_activate_stack_deactivate(shell, umm_env, tmp_path):
     need(shell)
     root = umm_env.root_prefix
@@ -174,7 +220,7 @@ def test_activate_stack_deactivate(shell, umm_env, tmp_path):
     hook = umm_env.run("shell", "hook", "-s", hook_shell, check=True).stdout
     hook_file = tmp_path / f"hook.{shell}"
     hook_file.write_text(hook)
-    body = {"fish": _fish, "tcsh": _tcsh}.get(shell, lambda: _posix(shell))()
+    body = {"fish": _fish, "tcsh": _tcsh, "xonsh": _xonsh}.get(shell, lambda: _posix(shell))()
     script = tmp_path / f"scenario.{shell}"
     script.write_text(body)
     # a PATH with a space, a duplicate and env1's bin already at the end

@@ -99,9 +99,17 @@ def self_command(argv0: Optional[str] = None) -> ExeCommand:
     """The command that re-runs this umm (see the module docstring)."""
     arg0 = argv0 if argv0 is not None else (sys.argv[0] if sys.argv else "")
     if _is_frozen():
-        # Nuitka onefile: argv[0] is the original binary, sys.executable the unpacked one
-        if "__compiled__" in globals() and arg0 and os.path.isfile(arg0):
-            return ExeCommand([os.path.abspath(arg0)])
+        # Nuitka onefile: sys.executable may be the unpacked copy; the binary the user
+        # ran is argv[0] (found on PATH when it has no directory part)
+        if "__compiled__" in globals():
+            compiled = globals()["__compiled__"]
+            original = getattr(compiled, "original_argv0", None) or arg0
+            if original and os.sep not in original and not (os.altsep and os.altsep in original):
+                import shutil
+
+                original = shutil.which(original) or original
+            if original and os.path.isfile(original):
+                return ExeCommand([os.path.abspath(original)])
         return ExeCommand([os.path.abspath(sys.executable)])
     base = os.path.basename(arg0).lower()
     if base.startswith("umm") and not base.endswith(".py"):

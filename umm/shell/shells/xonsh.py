@@ -81,7 +81,7 @@ class XonshShell(Shell):
     @staticmethod
     def _source(script: str) -> str:
         if script.lower().endswith(".sh"):
-            return f"source-bash --suppress-skip-message {pyq(script)}"
+            return f"source-bash --suppress-skip-message -n {pyq(script)}"
         return f"source {pyq(script)}"
 
     def hook(self, opts: HookOptions) -> str:
