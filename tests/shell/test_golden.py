@@ -118,3 +118,9 @@ def test_cmd_exe_activation_is_a_script_path(tmp_path):
     path = Path(out.strip())
     assert path.parent == tmp_path and path.suffix == ".bat"
     assert path.read_bytes().decode() == shell.render(change_for(shell))
+
+
+def test_xonsh_sources_sh_scripts_with_bash():
+    text = get_shell("xonsh").render(EnvChange(activate_scripts=["/e/a.sh", "/e/b.xsh"]))
+    assert text == ("source-bash --suppress-skip-message -n '/e/a.sh'\n"
+                    "source '/e/b.xsh'\n")
