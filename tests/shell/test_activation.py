@@ -80,7 +80,8 @@ def test_stack_and_unwind_restores_everything(root, envs):
 def test_stacked_env_prompt(root, envs):
     a, b = envs
     env = act(BASE, root, env_prompt="[{stacked_env}|{name}] ").activate(str(a)).apply(BASE)
-    env = act(env, root, env_prompt="[{stacked_env}|{name}] ").activate(str(b), stack=True).apply(env)
+    env = act(env, root, env_prompt="[{stacked_env}|{name}] ").activate(
+        str(b), stack=True).apply(env)
     assert env["CONDA_PROMPT_MODIFIER"] == "[a;b|b] "
     env2 = act(BASE, root, env_prompt="{prefix}> ").activate(str(a)).apply(BASE)
     assert env2["CONDA_PROMPT_MODIFIER"] == f"{a}> "

@@ -38,7 +38,8 @@ def test_block_in_the_middle(before, after):
     text = with_block(BASH, before, BLOCK) + after
     removed = without_block(BASH, text)
     assert BEGIN not in removed
-    assert removed.replace("\r", "").count("\n") >= (before + after).replace("\r", "").count("\n") - 1
+    lines = (before + after).replace("\r", "").count("\n")
+    assert removed.replace("\r", "").count("\n") >= lines - 1
 
 
 def test_replaces_in_place_and_collapses_duplicates():
@@ -127,6 +128,7 @@ def test_root_prefix_positional_and_block_update(umm_env, tmp_path):
     rc = umm_env.home / ".bashrc"
     _init(umm_env, "init", "-s", "bash", str(tmp_path / "r1"))
     assert str(tmp_path / "r1") in rc.read_text()
+    assert (tmp_path / "r1" / "conda-meta").is_dir()  # the root prefix is created
     _init(umm_env, "init", "-s", "bash", "-r", str(tmp_path / "r2"))
     text = rc.read_text()
     assert str(tmp_path / "r2") in text and str(tmp_path / "r1") not in text
@@ -201,7 +203,8 @@ def test_initialized_rc_works_fish_tcsh(umm_env, shell):
     make_env(umm_env.root_prefix / "envs" / "demo", "demoprog")
     _init(umm_env, "init", "-s", shell)
     if shell == "fish":
-        argv = [exe, "-c", "source ~/.config/fish/config.fish; umm activate demo; command -v demoprog"]
+        argv = [exe, "-c",
+                "source ~/.config/fish/config.fish; umm activate demo; command -v demoprog"]
     else:
         script = Path(umm_env.home) / "t.csh"
         script.write_text("source ~/.tcshrc\numm activate demo\nwhich demoprog\n")

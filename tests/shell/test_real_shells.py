@@ -45,7 +45,8 @@ def _posix(shell: str) -> str:
             'echo "@@${1}:CONDA_SHLVL=${CONDA_SHLVL-<unset>}"; '
             'echo "@@${1}:CONDA_DEFAULT_ENV=${CONDA_DEFAULT_ENV-<unset>}"; '
             'echo "@@${1}:STATE=${UMM_T_STATE-<unset>}"; '
-            'echo "@@${1}:ACT1=${UMM_T_ACT_ENV1-<unset>}"; echo "@@${1}:ACT2=${UMM_T_ACT_ENV2-<unset>}"; '
+            'echo "@@${1}:ACT1=${UMM_T_ACT_ENV1-<unset>}"; '
+            'echo "@@${1}:ACT2=${UMM_T_ACT_ENV2-<unset>}"; '
             'echo "@@${1}:DEACT=${UMM_T_DEACT-<unset>}"')
     return f"""
 show() {{ {show}; }}

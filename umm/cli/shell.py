@@ -173,6 +173,8 @@ def _init(args: argparse.Namespace) -> int:
     if not dry:
         for e in edits:
             e.apply()
+        if not os.path.exists(st.root_prefix):  # like micromamba: an empty base env
+            os.makedirs(os.path.join(st.root_prefix, "conda-meta"), exist_ok=True)
     if shell.name == "cmd.exe":
         _cmd_autorun(opts, remove=False, dry=dry)
     return 0

@@ -111,8 +111,9 @@ class _Paths:
     def dirs(self, prefix: str) -> List[str]:
         j = self.mod.join
         if self.windows:
-            return [prefix, j(prefix, "Library", "mingw-w64", "bin"), j(prefix, "Library", "usr", "bin"),
-                    j(prefix, "Library", "bin"), j(prefix, "Scripts"), j(prefix, "bin")]
+            return [prefix, j(prefix, "Library", "mingw-w64", "bin"),
+                    j(prefix, "Library", "usr", "bin"), j(prefix, "Library", "bin"),
+                    j(prefix, "Scripts"), j(prefix, "bin")]
         return [j(prefix, "bin")]
 
     def split(self, value: Optional[str]) -> List[str]:

@@ -44,7 +44,8 @@ def shell_from_name(name: str) -> Optional[str]:
     return None
 
 
-def guess_shell(environ: Mapping[str, str], ppid: Optional[int] = None) -> Tuple[Optional[str], str]:
+def guess_shell(environ: Mapping[str, str],
+                ppid: Optional[int] = None) -> Tuple[Optional[str], str]:
     """(shell or None, parent process name)."""
     parent = process_name(os.getppid() if ppid is None else ppid)
     found = shell_from_name(parent) if parent else None

@@ -157,7 +157,8 @@ class PosixShell(Shell):
             "if [ $? -eq 0 ]; then",
             '    eval "$__mamba_setup"',
             "else",
-            f"    alias {FUNCTION}={sq(opts.exe.mamba_exe)}  # Fallback on help from {FUNCTION} activate",
+            f"    alias {FUNCTION}={sq(opts.exe.mamba_exe)}"
+            f"  # Fallback on help from {FUNCTION} activate",
             "fi",
             "unset __mamba_setup",
             self.block_end,

@@ -93,7 +93,7 @@ class XonshShell(Shell):
         if opts.changeps1:
             text += _PROMPT
         if opts.auto_activate_base:
-            text += f"\nif 'CONDA_PREFIX' not in ${{...}}:\n    _umm_main(['activate', 'base'])\n"
+            text += "\nif 'CONDA_PREFIX' not in ${...}:\n    _umm_main(['activate', 'base'])\n"
         return text
 
     def init_block(self, opts: HookOptions) -> str:
