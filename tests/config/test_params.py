@@ -11,7 +11,8 @@ from umm.config.channels import _resolve_urls, channel_urls, multichannels
 
 
 def test_prefixes(layout):
-    layout.write(layout.home / ".condarc", f"envs_dirs: [{layout.base / 'e1'}, {layout.base / 'e2'}]\n")
+    e1, e2 = layout.base / "e1", layout.base / "e2"
+    layout.write(layout.home / ".condarc", f"envs_dirs: [{e1}, {e2}]\n")
     (layout.base / "e2" / "foo").mkdir(parents=True)
     cfg = layout.load({"env_name": "foo"})
     px = P.prefixes(cfg)

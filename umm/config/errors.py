@@ -34,7 +34,8 @@ class ConfigValueError(ConfigError):
 
     def __init__(self, key: str, value: object, source: str, expected: str) -> None:
         super().__init__(
-            f"invalid value {value!r} for configuration key '{key}' from {source}: expected {expected}")
+            f"invalid value {value!r} for configuration key '{key}' from {source}: "
+            f"expected {expected}")
         self.key = key
         self.value = value
         self.source = source
@@ -76,7 +77,7 @@ class RcFileNotFound(ConfigError):
 
 
 class ConflictingOptions(ConfigError):
-    """Two options that cannot be used together (``-n`` and ``-p``, ``--no-rc`` and ``--rc-file``)."""
+    """Options that cannot be used together (``-n`` and ``-p``, ``--no-rc`` and ``--rc-file``)."""
 
     exit_code = 2
 

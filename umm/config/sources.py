@@ -61,7 +61,8 @@ class RcLocation:
         raise AttributeError("RcLocation is immutable")
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, RcLocation) and (self.path, self.level) == (other.path, other.level)
+        return (isinstance(other, RcLocation)
+                and (self.path, self.level) == (other.path, other.level))
 
     def __hash__(self) -> int:
         return hash((self.path, self.level))
