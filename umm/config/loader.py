@@ -86,6 +86,9 @@ class _Loader:
                 if key.rc_level == K.RC_HOME and f.level not in _RC_LEVELS_FOR_HOME_KEYS:
                     continue
                 entry = f.entries.get(key.name)
+                if entry is None:
+                    entry = next((f.entries[a] for a in _aliases(key.name) if a in f.entries),
+                                 None)
                 if entry is None or entry.value is None:
                     continue
                 try:
@@ -127,7 +130,7 @@ class _Loader:
     def warn_unknown_keys(self) -> None:
         for f in self.rc_files:
             for name, entry in f.entries.items():
-                key = K.KEYS.get(name)
+                key = K.KEYS.get(K.ALIASES.get(name, name))
                 if key is None:
                     if name not in K.CONDA_ONLY_KEYS:
                         self.reporter.warning(
@@ -140,6 +143,10 @@ class _Loader:
                     self.reporter.warning(
                         f"{f.path}:{entry.line}: configuration key '{name}' cannot be set in a "
                         "target prefix's rc file (ignored)")
+
+
+def _aliases(name: str) -> Tuple[str, ...]:
+    return tuple(a for a, canonical in K.ALIASES.items() if canonical == name)
 
 
 def _root_prefix(ld: _Loader) -> Setting:
@@ -285,7 +292,7 @@ def _post_process(ld: _Loader) -> None:
     if not _valid_platform(plat.value):
         src = plat.origin[0] if plat.origin else "default"
         raise ConfigValueError("platform", plat.value, src,
-                               "a platform such as linux-64, osx-arm64, win-64 or noarch")
+                               "a known platform such as linux-64, osx-arm64, win-64 or noarch")
     if not s["log_level"].is_set:
         level = _log_level_fallback(bool(s["json"].value), int(s["verbose"].value or 0),
                                     s["verbose"].is_set)
@@ -294,12 +301,9 @@ def _post_process(ld: _Loader) -> None:
 
 
 def _valid_platform(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    if value == "noarch":
-        return True
-    os_name, sep, arch = value.partition("-")
-    return bool(sep and os_name.isalnum() and arch.replace("_", "").isalnum())
+    from umm.specs import Platform
+
+    return isinstance(value, str) and Platform.is_known(value)
 
 
 def _log_level_fallback(json: bool, verbose: int, verbose_set: bool) -> str:
