@@ -34,12 +34,12 @@ def cli_values(args: Any) -> Dict[str, Any]:
 
 
 def system_dirs(environ: Optional[Mapping[str, str]] = None) -> Sequence[str]:
-    from umm.config.sources import SYSTEM_DIRS
+    from umm.config.sources import default_system_dirs
 
     env = os.environ if environ is None else environ
     value = env.get(SYSTEM_DIRS_VAR)
     if value is None:
-        return SYSTEM_DIRS
+        return default_system_dirs()
     return tuple(p for p in value.split(os.pathsep) if p)
 
 

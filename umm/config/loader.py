@@ -178,7 +178,7 @@ def _validate_default_root(path: str) -> None:
 
 def load(cli: Optional[Mapping[str, Any]] = None, api: Optional[Mapping[str, Any]] = None, *,
          environ: Optional[Mapping[str, str]] = None, home: Optional[str] = None,
-         cwd: Optional[str] = None, system_dirs: Sequence[str] = S.SYSTEM_DIRS,
+         cwd: Optional[str] = None, system_dirs: Optional[Sequence[str]] = None,
          fallbacks: Sequence[str] = ALL_FALLBACKS, host_platform: Optional[str] = None,
          reporter: Reporter = NULL) -> Config:
     """Load the configuration.
@@ -197,6 +197,8 @@ def load(cli: Optional[Mapping[str, Any]] = None, api: Optional[Mapping[str, Any
         home = environ.get("HOME") or os.path.expanduser("~")
     home = os.path.normpath(home)
     cwd = cwd or os.getcwd()
+    if system_dirs is None:
+        system_dirs = S.default_system_dirs()
     if host_platform is None:
         from umm.config._platform import current_platform
 
