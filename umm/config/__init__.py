@@ -11,6 +11,7 @@ Public API (imported lazily, nothing runs at import time)::
     output_options(cfg) / shell_options(cfg)
     channel_context(cfg) / channel_urls(cfg)
     virtual_packages(cfg) -> list[VirtualPackage]
+    virtual_package_records(cfg) -> list[PackageRecord]
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ _EXPORTS = {
     "VirtualPackage": "umm.config.virtual",
 }
 
-__all__ = sorted(list(_EXPORTS) + ["virtual_packages"])
+__all__ = sorted(list(_EXPORTS) + ["virtual_packages", "virtual_package_records"])
 
 
 def __getattr__(name: str) -> Any:
@@ -55,3 +56,11 @@ def virtual_packages(cfg: Any, platform: str = "") -> List[Any]:
     from umm.config.virtual import detect
 
     return detect(platform or cfg.get("platform"), cfg.environ)
+
+
+def virtual_package_records(cfg: Any, platform: str = "") -> List[Any]:
+    """:func:`virtual_packages` as ``umm.specs.PackageRecord`` objects (for the solver)."""
+    from umm.config.virtual import as_records
+
+    plat = platform or cfg.get("platform")
+    return as_records(virtual_packages(cfg, plat), plat)
