@@ -352,6 +352,8 @@ KEYS: Dict[str, Key] = {k.name: k for k in _KEYS}
 
 # other spellings accepted for a key (in rc files and when reading a Config)
 ALIASES: Dict[str, str] = {"client_cert": "client_ssl_cert", "client_key": "client_ssl_cert_key"}
+ALIASES_OF: Dict[str, Tuple[str, ...]] = {"client_ssl_cert": ("client_cert",),
+                                          "client_ssl_cert_key": ("client_key",)}
 
 # keys conda (not micromamba) reads: accepted silently in rc files, never used
 CONDA_ONLY_KEYS = frozenset({

@@ -86,9 +86,9 @@ class _Loader:
                 if key.rc_level == K.RC_HOME and f.level not in _RC_LEVELS_FOR_HOME_KEYS:
                     continue
                 entry = f.entries.get(key.name)
-                if entry is None:
-                    entry = next((f.entries[a] for a in _aliases(key.name) if a in f.entries),
-                                 None)
+                if entry is None and key.name in K.ALIASES_OF:
+                    entry = next((f.entries[a] for a in K.ALIASES_OF[key.name]
+                                  if a in f.entries), None)
                 if entry is None or entry.value is None:
                     continue
                 try:
@@ -143,10 +143,6 @@ class _Loader:
                     self.reporter.warning(
                         f"{f.path}:{entry.line}: configuration key '{name}' cannot be set in a "
                         "target prefix's rc file (ignored)")
-
-
-def _aliases(name: str) -> Tuple[str, ...]:
-    return tuple(a for a, canonical in K.ALIASES.items() if canonical == name)
 
 
 def _root_prefix(ld: _Loader) -> Setting:
