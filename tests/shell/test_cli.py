@@ -143,3 +143,25 @@ def test_long_path_support_is_windows_only(umm_env):
     proc = umm_env.run("shell", "enable_long_path_support")
     if os.name != "nt":
         assert proc.returncode == 1 and "Windows" in proc.stderr
+
+
+def test_cmd_exe_hook_writes_batch_files(umm_env):
+    proc = umm_env.run("shell", "hook", "-s", "cmd.exe", check=True)
+    condabin = umm_env.root_prefix / "condabin"
+    assert sorted(p.name for p in condabin.iterdir()) == ["_umm_activate.bat", "umm.bat",
+                                                           "umm_hook.bat"]
+    assert f'CALL "{condabin / "umm_hook.bat"}"' in proc.stderr
+    assert proc.stdout == ""
+    hook = (condabin / "umm_hook.bat").read_bytes()
+    assert b"\r\n" in hook and b"DOSKEY umm=" in hook
+
+
+def test_shell_activate_cmd_exe_prints_a_script_path(umm_env):
+    make_env(umm_env.root_prefix / "envs" / "demo")
+    out = umm_env.run("shell", "activate", "-s", "cmd.exe", "demo", check=True).stdout
+    script = out.strip()
+    try:
+        assert script.endswith(".bat")
+        assert b'@SET "CONDA_DEFAULT_ENV=demo"' in open(script, "rb").read()
+    finally:
+        os.unlink(script)
