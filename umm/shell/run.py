@@ -101,7 +101,7 @@ def source_scripts(change, base: Mapping[str, str]) -> Dict[str, str]:
     environment it ends with (activate.d/deactivate.d scripts included)."""
     from umm.shell.shells.posix import PosixShell
 
-    sh = shutil.which("sh", path=base.get("PATH")) or "/bin/sh"
+    sh = "/bin/sh" if os.path.exists("/bin/sh") else (shutil.which("sh") or "sh")
     proc = subprocess.run([sh, "-c", _env0_script(PosixShell().render(change))],
                           env=dict(base), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE)
