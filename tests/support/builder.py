@@ -300,10 +300,10 @@ def extract(archive: Union[str, Path], dest: Union[str, Path]) -> Path:
         with zipfile.ZipFile(archive) as zf:
             for n in zf.namelist():
                 if n.endswith(".tar.zst"):
-                    with zf.open(n) as raw:
-                        stream = zstandard.ZstdDecompressor().stream_reader(raw)
-                        with tarfile.open(fileobj=stream, mode="r|") as tf:
-                            _extract_all(tf, dest)
+                    # seekable: hard links inside the tar refer back to earlier members
+                    data = zstandard.ZstdDecompressor().stream_reader(zf.read(n)).read()
+                    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tf:
+                        _extract_all(tf, dest)
     else:
         with tarfile.open(archive, "r:bz2") as tf:
             _extract_all(tf, dest)
@@ -313,7 +313,7 @@ def extract(archive: Union[str, Path], dest: Union[str, Path]) -> Path:
 def _extract_all(tf: tarfile.TarFile, dest: Path) -> None:
     if hasattr(tarfile, "tar_filter"):
         tf.extractall(dest, filter="tar")
-    else:  # pragma: no cover - python < 3.12 without the backport
+    else:  # pragma: no cover - python without extraction filters
         tf.extractall(dest)
 
 
