@@ -44,8 +44,6 @@ class PrefixLock:
                     os.close(fd)
                     raise PrefixLocked(str(self.prefix), self.timeout) from None
                 time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
         self._fd = fd
 
     def release(self) -> None:

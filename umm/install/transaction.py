@@ -284,14 +284,17 @@ class _Transaction:
         dirs: Set[str] = set()
         files = list(rec.get("files") or ())
         paths = (rec.get("paths_data") or {}).get("paths") or []
-        files += [p["_path"] for p in paths if p.get("path_type") == DIRECTORY]
-        for rel in files:
+        dir_entries = [p["_path"] for p in paths if p.get("path_type") == DIRECTORY]
+        dirs.update(dir_entries)
+        for rel in files + dir_entries:
             d = os.path.dirname(rel)
             while d:
                 dirs.add(d)
                 d = os.path.dirname(d)
             if rel in owners:
                 keep.add(rel)
+                continue
+            if rel in dirs:
                 continue
             path = self.prefix / rel
             if os.path.lexists(path) and (os.path.islink(path) or not os.path.isdir(path)):
