@@ -24,10 +24,11 @@ class PrefixRecord:
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> "PrefixRecord":
+        """Takes ownership of ``data`` (not copied: callers pass a fresh dict)."""
         for key in ("name", "version", "build"):
             if not isinstance(data.get(key), str):
                 raise ValueError(f"record lacks {key!r}")
-        return cls(copy.deepcopy(data))
+        return cls(data)
 
     def to_json(self) -> Dict[str, Any]:
         return copy.deepcopy(self._data)

@@ -38,7 +38,12 @@ class Journal:
             missing.append(d)
             d = d.parent
         for m in reversed(missing):
-            os.mkdir(m)
+            try:
+                os.mkdir(m)
+            except FileExistsError:  # another linking thread made it first
+                if not os.path.isdir(m):
+                    raise
+                continue
             self._ops.append(("mkdir", str(m), ""))
 
     def created(self, path: Path) -> None:

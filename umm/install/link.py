@@ -68,37 +68,53 @@ class Linker:
     ``owners`` maps prefix-relative paths to the name of the package that owns
     them (installed or linked earlier in this transaction); ``on_clobber`` is
     called with (path, previous owner, new owner) when a package overwrites
-    another's file.
+    another's file. The files of one package are linked by a few threads (the
+    system calls release the GIL); directories are made first, in order, so the
+    journal always records a directory before anything inside it.
     """
+
+    THREADS = 4
+    PARALLEL_MIN = 64
 
     def __init__(self, prefix: Path, journal: Journal, options: LinkOptions,
                  owners: Dict[str, str],
                  on_clobber: Callable[[str, Optional[str], str], None],
                  on_warning: Optional[Callable[[str], None]] = None) -> None:
         self.prefix = prefix
+        self._prefix = str(prefix)
         self.on_warning = on_warning or (lambda text: None)
         self.journal = journal
         self.options = options
         self.owners = owners
         self.on_clobber = on_clobber
         self.text_prefix = options.relocate_prefix or str(prefix)
-        self._dirs: Set[str] = set()
+        self._dirs: Set[str] = set()     # known to exist
+        self._fresh: Set[str] = set()    # made by this transaction: only our files inside
 
     # -- helpers -----------------------------------------------------------
-    def _ensure_parent(self, pkg: str, rel: str) -> None:
-        parent = os.path.dirname(rel)
-        if not parent or parent in self._dirs:
+    def _ensure_dir(self, pkg: str, rel_dir: str, what: str) -> None:
+        if not rel_dir or rel_dir in self._dirs:
             return
-        d = self.prefix / parent
-        probe = d
+        full = os.path.join(self._prefix, rel_dir)
+        probe = full
+        missing = []
         while not os.path.lexists(probe):
-            probe = probe.parent
+            missing.append(probe)
+            probe = os.path.dirname(probe)
         if not os.path.isdir(probe):
-            raise PathConflictError(pkg, rel, f"below the file {probe.relative_to(self.prefix)}")
-        self.journal.makedirs(d)
-        self._dirs.add(parent)
+            raise PathConflictError(pkg, what, f"below the file {os.path.relpath(probe, self._prefix)}")
+        if missing:
+            self.journal.makedirs(Path(full))
+            for m in missing:
+                self._fresh.add(os.path.relpath(m, self._prefix))
+        d = rel_dir
+        while d and d not in self._dirs:
+            self._dirs.add(d)
+            d = os.path.dirname(d)
 
-    def _make_room(self, pkg: str, rel: str, dst: Path) -> None:
+    def _make_room(self, pkg: str, rel: str, dst: str) -> None:
+        if rel not in self.owners and os.path.dirname(rel) in self._fresh:
+            return  # a directory we just made holds only files we linked
         if not os.path.lexists(dst):
             return
         if os.path.isdir(dst) and not os.path.islink(dst):
@@ -106,9 +122,9 @@ class Linker:
         previous = self.owners.get(rel)
         if previous is not None and previous != pkg:
             self.on_clobber(rel, previous, pkg)
-        self.journal.move_away(dst)
+        self.journal.move_away(Path(dst))
 
-    def _place(self, src: Path, dst: Path) -> int:
+    def _place(self, src: str, dst: str) -> int:
         opts = self.options
         if opts.always_softlink:
             os.symlink(src, dst)
@@ -127,58 +143,104 @@ class Linker:
         shutil.copy2(src, dst, follow_symlinks=False)
         return LINK_COPY
 
-    # -- one package -------------------------------------------------------
-    def link(self, info: PackageInfo, python: Optional[PythonInfo]) -> Tuple[List[str], List[dict]]:
-        """Link every path of ``info``; returns (files, paths_data entries)."""
-        pkg = info.name
-        files: List[str] = []
-        paths: List[dict] = []
+    # -- packages ----------------------------------------------------------
+    def _targets(self, info: PackageInfo, python: Optional[PythonInfo]) -> List[Tuple[PathEntry, str]]:
+        out = []
         for entry, rel in target_paths(info, python):
             if entry.path_type == SOFTLINK and not os.path.lexists(info.directory / entry.path):
                 # archives whose symlink has no target (an empty link name) extract
                 # to nothing: there is no file to link, so the record must not list one
-                self.on_warning(f"{pkg}: symlink {entry.path} has no target in the package; skipped")
+                self.on_warning(f"{info.name}: symlink {entry.path} has no target in the package; "
+                                "skipped")
                 continue
-            data = self.link_entry(pkg, info.directory, entry, rel)
-            paths.append(data)
-            if entry.path_type != DIRECTORY:
-                files.append(rel)
-        if info.noarch == "python" and info.entry_points and python is not None:
-            for ep in info.entry_points:
-                f, d = self._entry_point(pkg, ep, python)
-                files.append(f)
-                paths.append(d)
-        return files, paths
+            out.append((entry, rel))
+        return out
+
+    def link(self, info: PackageInfo, python: Optional[PythonInfo]) -> Tuple[List[str], List[dict]]:
+        """Link every path of one package; returns (files, paths_data entries)."""
+        return self.link_many([info], python)[0]
+
+    def link_many(self, infos: List[PackageInfo],
+                  python: Optional[PythonInfo]) -> List[Tuple[List[str], List[dict]]]:
+        """Link packages (given in dependency order); returns (files, paths_data) of each.
+
+        Packages are linked concurrently, except paths that several of them write:
+        those are linked afterwards, in order, so the last package wins.
+        """
+        targets = [self._targets(info, python) for info in infos]
+        seen: Dict[str, int] = {}
+        for tlist in targets:
+            for _, rel in tlist:
+                seen[rel] = seen.get(rel, 0) + 1
+        contested = {rel for rel, n in seen.items() if n > 1}
+        results: List[Dict[str, dict]] = [{} for _ in infos]
+
+        def task(i: int) -> None:
+            info = infos[i]
+            out = results[i]
+            for entry, rel in targets[i]:
+                self._ensure_dir(info.name, os.path.dirname(rel), rel)
+            for entry, rel in targets[i]:
+                if rel not in contested:
+                    out[rel] = self.link_entry(info.name, info.directory, entry, rel)
+
+        total = sum(len(t) for t in targets)
+        if len(infos) > 1 and total >= self.PARALLEL_MIN and self.THREADS > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(self.THREADS)
+            try:
+                futures = [pool.submit(task, i) for i in range(len(infos))]
+                for f in futures:
+                    f.result()
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+        else:
+            for i in range(len(infos)):
+                task(i)
+        for i, info in enumerate(infos):  # shared paths, in order: last writer wins
+            for entry, rel in targets[i]:
+                if rel in contested:
+                    results[i][rel] = self.link_entry(info.name, info.directory, entry, rel)
+        out: List[Tuple[List[str], List[dict]]] = []
+        for i, info in enumerate(infos):
+            paths = [results[i][rel] for _, rel in targets[i]]
+            files = [rel for entry, rel in targets[i] if entry.path_type != DIRECTORY]
+            if info.noarch == "python" and info.entry_points and python is not None:
+                for ep in info.entry_points:
+                    f, d = self._entry_point(info.name, ep, python)
+                    files.append(f)
+                    paths.append(d)
+            out.append((files, paths))
+        return out
 
     def link_entry(self, pkg: str, directory: Path, entry: PathEntry, rel: str) -> dict:
         """Link one path of a package to ``rel``; returns its paths_data entry."""
-        src = directory / entry.path
-        dst = self.prefix / rel
+        src = os.path.join(directory, entry.path)
+        dst = os.path.join(self._prefix, rel)
         data = entry.to_json()
         data["_path"] = rel
         try:
             if entry.path_type == DIRECTORY:
                 if os.path.lexists(dst) and not os.path.isdir(dst):
                     raise PathConflictError(pkg, rel, "a file")
-                self._ensure_parent(pkg, rel + "/x")
-                if not os.path.isdir(dst):
-                    self.journal.makedirs(dst)
+                self._ensure_dir(pkg, rel, rel)
                 return data
-            self._ensure_parent(pkg, rel)
+            self._ensure_dir(pkg, os.path.dirname(rel), rel)
             self._make_room(pkg, rel, dst)
-            if os.path.islink(src):
+            if entry.path_type == SOFTLINK and os.path.islink(src):
                 os.symlink(os.readlink(src), dst)
             elif entry.prefix_placeholder and not entry.no_link:
-                self._relocated_copy(pkg, rel, entry, src, dst, data)
+                self._relocated_copy(pkg, rel, entry, Path(src), Path(dst), data)
             elif entry.no_link:
                 shutil.copy2(src, dst, follow_symlinks=False)
             else:
                 self._place(src, dst)
-            self.journal.created(dst)
+            self.journal.created(dst)  # type: ignore[arg-type]
         except (PathConflictError, BinaryPrefixTooLong):
             raise
         except FileNotFoundError as exc:
-            missing = exc.filename if exc.filename else str(src)
+            missing = exc.filename if exc.filename else src
             raise LinkError(pkg, rel, f"{missing} is missing") from None
         except OSError as exc:
             raise LinkError(pkg, rel, exc.strerror or str(exc)) from None
@@ -210,8 +272,8 @@ class Linker:
             raise LinkError(pkg, text, str(exc)) from None
         rel = f"{python.bin_dir}/{name}"
         dst = self.prefix / rel
-        self._ensure_parent(pkg, rel)
-        self._make_room(pkg, rel, dst)
+        self._ensure_dir(pkg, os.path.dirname(rel), rel)
+        self._make_room(pkg, rel, str(dst))
         python_path = os.path.join(self.text_prefix, python.executable)
         body = entry_point_script(python_path, module, func).encode()
         with open(dst, "wb") as f:

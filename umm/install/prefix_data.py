@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -81,12 +80,13 @@ class PrefixData:
 
 def write_json_atomic(path: Path, data: Dict[str, Any]) -> None:
     """Write JSON to a temporary file next to ``path`` and rename it into place."""
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name, suffix=".tmp", dir=str(path.parent))
+    # json without indent uses the C encoder (several times faster on big records)
+    text = json.dumps(data, sort_keys=True)
+    tmp = f"{path.parent}/.{path.name}.{os.getpid()}.tmp"
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2, sort_keys=True)
+        with open(tmp, "w") as f:
+            f.write(text)
             f.write("\n")
-        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -232,12 +232,18 @@ class _Transaction:
         linker = Linker(self.prefix, self.journal, self.options, owners, self._on_clobber,
                         self.reporter.warning)
         requests = {req.name: req for req in link}
-        ordered = topo_order([req.record for req in link])
+        ordered = [requests[rec["name"]] for rec in topo_order([req.record for req in link])]
+        infos = [PackageInfo.load(req.extracted_dir) for req in ordered]
         linked: List[Tuple[LinkRequest, PackageInfo, Dict[str, Any]]] = []
-        for rec in ordered:
-            req = requests[rec["name"]]
-            info = PackageInfo.load(req.extracted_dir)
-            linked.append((req, info, self._link(linker, req, info, python)))
+        for req, info in zip(ordered, infos):
+            self._script(info.directory, dict(info.index, **req.record), "pre-link")
+        for info in infos:
+            self.reporter.start("link", info.name, info.directory.name, len(info.paths))
+        for req, info, (files, paths) in zip(ordered, infos, linker.link_many(infos, python)):
+            linked.append((req, info, self._record(req, info, files, paths)))
+            self.reporter.finish("link", info.name)
+        for _, _, rec in linked:
+            self._script(self.prefix, rec, "post-link")
 
         # -- pyc, shared files, records, history --------------------------
         if self.options.compile_pyc and python is not None:
@@ -311,15 +317,11 @@ class _Transaction:
                 pass
         self.reporter.finish("unlink", name)
 
-    def _link(self, linker: Linker, req: LinkRequest, info: PackageInfo,
-              python: Optional[PythonInfo]) -> Dict[str, Any]:
+    def _record(self, req: LinkRequest, info: PackageInfo, files: List[str],
+                paths: List[dict]) -> Dict[str, Any]:
         rec = dict(req.record)
         for key, value in info.index.items():
             rec.setdefault(key, value)
-        name = rec["name"]
-        self.reporter.start("link", name, f"{name}-{rec['version']}-{rec['build']}", len(info.paths))
-        self._script(info.directory, rec, "pre-link")
-        files, paths = linker.link(info, python)
         rec["files"] = files
         rec["paths_data"] = {"paths": paths, "paths_version": 1}
         rec["link"] = {"source": str(info.directory), "type": self.options.link_type}
@@ -332,8 +334,6 @@ class _Transaction:
         rec["package_tarball_full_path"] = tarball
         if not rec.get("fn"):
             rec["fn"] = os.path.basename(tarball)
-        self._script(self.prefix, rec, "post-link")
-        self.reporter.finish("link", name)
         return rec
 
     def _compile(self, python: PythonInfo,
