@@ -266,7 +266,7 @@ def test_reads_records_written_by_conda(tmp_path: Path) -> None:
     (meta / "history").write_text("")
     pd = PrefixData.load(tmp_path)
     six = pd.get("six")
-    assert six is not None and six.to_json() == rec and six.files == rec["files"]
+    assert six is not None and six.to_json() == rec and list(six.files) == rec["files"]
     from umm.install.errors import CorruptPrefixRecord
     (meta / "broken-1-0.json").write_text("{not json")
     with pytest.raises(CorruptPrefixRecord):

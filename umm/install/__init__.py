@@ -25,7 +25,7 @@ _EXPORTS = {
     "is_environment": "umm.install.prefix_data",
     "read_pinned": "umm.install.prefix_data",
     "PackageInfo": "umm.install.package_info",
-    "PrefixRecord": "umm.install._records",
+    "PrefixRecord": "umm.specs.records",
 }
 
 __all__ = sorted(_EXPORTS)

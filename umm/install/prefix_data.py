@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
-from umm.install._records import PrefixRecord
+from umm.specs.records import PrefixRecord
 from umm.install.errors import CorruptPrefixRecord
 
 CONDA_META = "conda-meta"

@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-from umm.install._records import PrefixRecord
+from umm.specs.records import PrefixRecord
 from umm.install.errors import InstallError, LinkError, TransactionInterrupted
 from umm.install.history import HistoryEntry, dist_str, format_revision
 from umm.install.journal import Journal, clean_stale
