@@ -319,7 +319,11 @@ class _Writer:
         self.nfiles += 1
 
     def _hardlink(self, info: tarfile.TarInfo, rel: str) -> None:
-        src = normalize_member(self.archive, info.linkname) if info.linkname else ""
+        try:
+            src = normalize_member(self.archive, info.linkname) if info.linkname else ""
+        except UnsafeArchive:
+            raise UnsafeArchive(self.archive, info.name,
+                                f"is a hardlink to '{info.linkname}', outside the package") from None
         if src in self.symlinks:
             target = self.symlinks[src]
             self._check_target(rel, target, info.name)
