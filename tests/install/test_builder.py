@@ -73,6 +73,8 @@ def test_c_program_embeds_long_placeholder(tmp_path: Path) -> None:
 def test_venv_python_runs_from_its_own_prefix(tmp_path: Path) -> None:
     pkg = builder.venv_python()
     prefix = builder.extract(builder.build(pkg, tmp_path), tmp_path / "env")
+    env = dict(os.environ, PREFIX=str(prefix))
+    subprocess.run(["sh", str(prefix / "bin/.python-post-link.sh")], env=env, check=True)
     out = subprocess.run([str(prefix / "bin/python"), "-c", "import sys; print(sys.prefix)"],
                          capture_output=True, text=True, check=True).stdout.strip()
     assert out == str(prefix)

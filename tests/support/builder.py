@@ -423,18 +423,26 @@ def host_python() -> Tuple[str, str]:
 
 
 def venv_python(build: str = "0_venv") -> Package:
-    """A venv-style ``python`` package of the host's version: ``bin/python`` is a symlink
-    to the host interpreter and ``pyvenv.cfg`` at the prefix root makes it use the
-    env's ``lib/pythonX.Y/site-packages``."""
+    """A venv-style ``python`` package of the host's version.
+
+    ``pyvenv.cfg`` at the prefix root makes the interpreter use the env's
+    ``lib/pythonX.Y/site-packages``. ``bin/python`` must be a symlink to the host
+    interpreter, an absolute link that safe extractors refuse inside an archive, so
+    the package's post-link script makes it (and ``python3``, ``pythonX.Y``) and its
+    pre-unlink script removes them, the way conda packages create such links.
+    """
     exe, version = host_python()
     xy = ".".join(version.split(".")[:2])
     cfg = (f"home = {os.path.dirname(exe)}\ninclude-system-site-packages = false\n"
            f"version = {version}\nexecutable = {exe}\n")
+    post = (f'ln -sf "{exe}" "$PREFIX/bin/python"\n'
+            f'ln -sf python "$PREFIX/bin/python3"\n'
+            f'ln -sf python "$PREFIX/bin/python{xy}"\n')
+    pre_unlink = (f'rm -f "$PREFIX/bin/python" "$PREFIX/bin/python3" "$PREFIX/bin/python{xy}"\n')
     return Package("python", version, build, files=[
-        File.link("bin/python", exe),
-        File.link(f"bin/python{xy}", "python"),
-        File.link("bin/python3", "python"),
         File("pyvenv.cfg", cfg),
+        File("bin/.python-post-link.sh", post),
+        File("bin/.python-pre-unlink.sh", pre_unlink),
         File(f"lib/python{xy}/site-packages/README.txt", "site-packages of a venv-style env\n"),
     ])
 
