@@ -113,13 +113,61 @@ def http_client(cfg: Any) -> Any:
 
 
 def solve(cfg: Any, sources: Sequence[Any], specs: Sequence[Any], installed: Dict[str, Any],
-          update: Sequence[str] = ()) -> Dict[str, Any]:
+          update: Sequence[str] = (), pins: Sequence[Any] = (), newest: bool = False) -> Dict[str, Any]:
+    """The environment after the change (name -> record)."""
     from umm.config.virtual import as_records, detect
     from umm.install._standins import resolve
 
     virtual = as_records(detect(cfg.get("platform")), cfg.get("platform"))
-    return resolve(sources, specs, installed, virtual=virtual, update=update,
+    return resolve(sources, specs, installed, virtual=virtual, update=update, pins=pins,
                    strict=cfg.get("channel_priority") == "strict", no_deps=bool(cfg.get("no_deps")))
+
+
+def pins(cfg: Any, prefix: str) -> List[Any]:
+    """``conda-meta/pinned`` and ``pinned_packages`` (unless ``--no-pin``)."""
+    from umm.install.prefix_data import read_pinned
+
+    if cfg.get("no_pin"):
+        return []
+    return parse_specs(list(cfg.get("pinned_packages") or ()) + read_pinned(prefix))
+
+
+def _dep_names(rec: Any) -> List[str]:
+    from umm.install.transaction import dep_name
+
+    return [dep_name(d) for d in (rec.depends or ())]
+
+
+def drop_dependents(final: Dict[str, Any], removed: set) -> Dict[str, Any]:
+    """Without the packages that (transitively) depend on a removed one."""
+    out = dict(final)
+    gone = set(removed)
+    changed = True
+    while changed:
+        changed = False
+        for name, rec in list(out.items()):
+            if any(d in gone for d in _dep_names(rec)):
+                del out[name]
+                gone.add(name)
+                changed = True
+    return out
+
+
+def prune(final: Dict[str, Any], requested: set,
+          installed_before: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """Keep only what ``requested`` names need (plus what they did not name when
+    the history knows no request at all, so conda-made envs are not emptied)."""
+    if not requested:
+        return final
+    keep: set = set()
+    todo = [n for n in requested if n in final]
+    while todo:
+        n = todo.pop()
+        if n in keep:
+            continue
+        keep.add(n)
+        todo.extend(d for d in _dep_names(final[n]) if d in final)
+    return {n: r for n, r in final.items() if n in keep}
 
 
 def diff(installed: Dict[str, Any], final: Dict[str, Any],

@@ -111,11 +111,13 @@ class _Search:
         self.cache[name] = out
         return out
 
-    def run(self, specs: List[Any]) -> Optional[Dict[str, Any]]:
+    def run(self, specs: List[Any], pins: Sequence[Any] = ()) -> Optional[Dict[str, Any]]:
         from umm.specs import MatchSpec
 
         chosen: Dict[str, Any] = {}
         constraints: Dict[str, List[Any]] = {}
+        for pin in pins:  # constrain the package if it is there, never pull it in
+            constraints.setdefault(pin.name, []).append(pin)
 
         def ok(rec: Any) -> bool:
             return all(c.matches(rec) for c in constraints.get(rec.name, ()))
@@ -164,7 +166,7 @@ class _Search:
 
 def resolve(sources: Sequence[Any], specs: Sequence[Any], installed: Dict[str, Any], *,
             virtual: Sequence[Any] = (), update: Iterable[str] = (), strict: bool = False,
-            no_deps: bool = False) -> Dict[str, Any]:
+            no_deps: bool = False, pins: Sequence[Any] = ()) -> Dict[str, Any]:
     """The records of the environment after the change: name -> record.
 
     Installed packages stay (at their version when possible) unless named in ``update``.
@@ -184,7 +186,7 @@ def resolve(sources: Sequence[Any], specs: Sequence[Any], installed: Dict[str, A
                 raise NoSolution([str(x) for x in specs], f"nothing provides {s}")
             out[s.name] = cands[0]
         return out
-    result = search.run(all_specs)
+    result = search.run(all_specs, list(pins))
     if result is None:
         detail = ", ".join(f"nothing provides {v} that fits" for v in sorted(search.failures.values()))
         raise NoSolution([str(s) for s in specs], detail or "conflicting requirements")
