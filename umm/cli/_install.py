@@ -105,11 +105,21 @@ def sources_for(cfg: Any, client: Any) -> List[Any]:
 
 
 def http_client(cfg: Any) -> Any:
+    """An ``umm.net.HttpClient`` from the configuration's network keys."""
     from umm.config.params import network_options
     from umm.net.auth import AuthStore
     from umm.net.client import HttpClient
+    from umm.net.options import NetworkOptions
 
-    return HttpClient(network_options(cfg), AuthStore.load())
+    n = network_options(cfg)  # the config area's view; umm.net has its own options type
+    verify = n.ssl_verify
+    opts = NetworkOptions(
+        ssl_verify=verify, cacert_path=verify if isinstance(verify, str) else None,
+        client_cert=n.client_cert, client_key=n.client_key,
+        proxy_servers=dict(n.proxy_servers), connect_timeout=n.connect_timeout,
+        read_timeout=n.read_timeout, max_retries=n.max_retries,
+        backoff_factor=n.backoff_factor, user_agent=n.user_agent)
+    return HttpClient(opts, AuthStore.load())
 
 
 def solve(cfg: Any, sources: Sequence[Any], specs: Sequence[Any], installed: Dict[str, Any],
