@@ -86,7 +86,7 @@ def parse_fields(original: str) -> Dict[str, Any]:
         if start > 0 and "::" not in s[start:]:
             brackets = parse_brackets(s[start + 1:-1], original, start + 1)
             s = s[:start].rstrip()
-    elif "[" in s and "::" not in s[s.index("["):]:
+    elif "[" in s and "::" not in s[s.index("["):] and not _in_regex(s, s.index("[")):
         raise _fail(original, "unbalanced '[' (missing ']')", s.index("["))
 
     channel = subdir = None
@@ -114,7 +114,7 @@ def parse_fields(original: str) -> Dict[str, Any]:
     version: Optional[str] = None
     build: Optional[str] = None
     if rest:
-        if "[" in rest:
+        if "[" in rest and not _in_regex(rest, rest.index("[")):
             raise _fail(original, "multiple brackets sections not allowed", original.find("["))
         version, build = split_version_build(rest)
         if build is not None and any(c.isspace() for c in build):
@@ -139,6 +139,12 @@ def parse_fields(original: str) -> Dict[str, Any]:
     return fields
 
 
+def _in_regex(s: str, idx: int) -> bool:
+    """Is position ``idx`` inside a ``^…$`` version regex?"""
+    start = s.rfind("^", 0, idx)
+    return start >= 0 and s.find("$", idx) > 0
+
+
 def _bracket_start(s: str, original: str) -> int:
     """Index of the ``[`` that opens the bracket section ending ``s``."""
     depth = 0
@@ -157,6 +163,8 @@ def _bracket_start(s: str, original: str) -> int:
             depth -= 1
             if depth == 0:
                 return i
+    if quote:
+        raise _fail(original, "unterminated quote in brackets", s.rfind(quote))
     raise _fail(original, "unbalanced ']' (missing '[')", len(s) - 1)
 
 

@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from umm.specs.build import BuildNumberSpec, compile_string_matcher, is_glob
 from umm.specs.errors import InvalidMatchSpec, InvalidVersionSpec, SpecError
+from umm.specs.records import RepoDataRecord
 from umm.specs.version import Version
 from umm.specs.version_spec import VersionSpec
 from umm.specs import _spec_parse as P
@@ -262,7 +263,7 @@ class MatchSpec:
     def matches(self, record: Any) -> bool:
         """Does ``record`` (a PackageRecord-like object or a mapping) satisfy this spec?"""
         if isinstance(record, Mapping):
-            record = _MappingRecord(record)
+            record = _from_mapping(record)
         for check in self._checks:
             if not check(record):
                 return False
@@ -323,6 +324,12 @@ class _MappingRecord:
         if key == "build_number":
             return self._d.get("build_number", 0)
         return self._d.get(key)
+
+
+def _from_mapping(d: Mapping[str, Any]) -> Any:
+    if "name" in d and "version" in d and "build" in d:
+        return RepoDataRecord.from_json(d)
+    return _MappingRecord(d)
 
 
 def _version_of(record: Any) -> Version:
