@@ -49,7 +49,8 @@ def test_condarc_d_directories_expand_sorted(tmp_path):
 def test_read_rc_file_lines_and_values(tmp_path):
     p = tmp_path / ".condarc"
     p.write_text("# comment\nchannels:\n  - a\n  - ${X}\nalways_yes: yes\n")
-    f = S.read_rc_file(S.RcLocation(str(p), "home"), str(tmp_path), lambda s: s.replace("${X}", "b"))
+    f = S.read_rc_file(S.RcLocation(str(p), "home"), str(tmp_path),
+                       lambda s: s.replace("${X}", "b"))
     assert f.valid and f.name == "~/.condarc"
     assert f.entries["channels"].value == ["a", "b"] and f.entries["channels"].line == 2
     assert f.entries["always_yes"].value is True and f.entries["always_yes"].line == 5

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from typing import Any, List, Tuple
 
@@ -37,16 +38,36 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("-e", "--envs", action="store_true", help="list known environments")
 
 
-def _dist_version(name: str) -> str:
-    try:
-        from importlib.metadata import version
+_VERSION_RE_TEXT = r"^__version__\s*(?::\s*str\s*)?=\s*(?:\w+\s*=\s*)*[\"']([^\"']+)[\"']"
 
-        return version(name)
+
+def _dist_version(name: str) -> str:
+    """A dependency's version, without importing it when its sources are on disk
+    (importing urllib3 alone costs ~0.1 s)."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.origin and os.path.isfile(spec.origin):
+        here = os.path.dirname(spec.origin)
+        for fname in ("_version.py", "__init__.py"):
+            try:
+                with open(os.path.join(here, fname), encoding="utf-8") as fh:
+                    m = re.search(_VERSION_RE_TEXT, fh.read(), re.M)
+            except OSError:
+                continue
+            if m:
+                return m.group(1)
+    try:
+        from importlib.metadata import version as dist_version
+
+        return dist_version(name)
     except Exception:
         pass
     try:
-        mod = __import__(name)
-        return str(getattr(mod, "__version__", "unknown"))
+        return str(getattr(__import__(name), "__version__", "unknown"))
     except Exception:
         return "unknown"
 

@@ -34,15 +34,16 @@ class ConfigValueError(ConfigError):
 
     def __init__(self, key: str, value: object, source: str, expected: str) -> None:
         super().__init__(
-            f"invalid value {value!r} for configuration key '{key}' from {source}: expected {expected}")
+            f"invalid value {value!r} for configuration key '{key}' from {source}: "
+            f"expected {expected}")
         self.key = key
         self.value = value
         self.source = source
         self.expected = expected
 
 
-class UnknownConfigKey(ConfigError):
-    """A key that umm does not know (for ``config get/set/describe``)."""
+class UnknownConfigKey(ConfigError, KeyError):
+    """A key that umm does not know (also a ``KeyError``: a Config is a Mapping)."""
 
     def __init__(self, key: str, reason: str = "") -> None:
         super().__init__(f"unknown configuration key '{key}'" + (f": {reason}" if reason else ""))
@@ -76,7 +77,7 @@ class RcFileNotFound(ConfigError):
 
 
 class ConflictingOptions(ConfigError):
-    """Two options that cannot be used together (``-n`` and ``-p``, ``--no-rc`` and ``--rc-file``)."""
+    """Options that cannot be used together (``-n`` and ``-p``, ``--no-rc`` and ``--rc-file``)."""
 
     exit_code = 2
 

@@ -240,7 +240,8 @@ def value_for_file(key: str, text: str, ex: Expander) -> Any:
     try:
         if k.kind == "sequence":
             items = _split_items(text)
-            return [_scalar_for_file(k.type.item, i, ex) for i in items]  # type: ignore[attr-defined]
+            item_type = k.type.item  # type: ignore[attr-defined]
+            return [_scalar_for_file(item_type, i, ex) for i in items]
         if k.kind == "map":
             vt = k.type.value  # type: ignore[attr-defined]
             if sub:

@@ -98,7 +98,8 @@ def cuda_version() -> str:
         import ctypes
     except ImportError:
         return ""
-    names = {"win32": ["nvcuda.dll"], "darwin": ["libcuda.dylib", "/usr/local/cuda/lib/libcuda.dylib"]}
+    names = {"win32": ["nvcuda.dll"],
+             "darwin": ["libcuda.dylib", "/usr/local/cuda/lib/libcuda.dylib"]}
     for name in names.get(sys.platform, ["libcuda.so.1", "libcuda.so"]):
         try:
             lib = ctypes.CDLL(name)
