@@ -107,6 +107,21 @@ def _pread_fallback(fd: int, length: int, offset: int) -> bytes:  # pragma: no c
     return os.read(fd, length)
 
 
+def fingerprint(path: "os.PathLike[str]", size: int, blocks: int = 16, block: int = 256) -> str:
+    """A cheap content fingerprint: sha1 of ``blocks`` evenly spaced slices of the file."""
+    import hashlib
+
+    h = hashlib.sha1(str(size).encode())
+    with open(path, "rb") as f:
+        step = max(block, size // blocks)
+        for off in range(0, max(size, 1), step):
+            f.seek(off)
+            h.update(f.read(block))
+        f.seek(max(0, size - block))
+        h.update(f.read(block))
+    return h.hexdigest()
+
+
 def build_index(json_path: Path, index_path: Path, validators: Optional[Dict[str, str]] = None,
                 url: str = "") -> SubdirIndex:
     """Scan ``json_path`` and write its index to ``index_path`` (atomically)."""
@@ -127,6 +142,7 @@ def build_index(json_path: Path, index_path: Path, validators: Optional[Dict[str
         first.append(len(offs))
     header = {"format": FORMAT_VERSION, "source_size": st.st_size,
               "source_mtime_ns": st.st_mtime_ns, "validators": dict(validators or {}),
+              "fingerprint": fingerprint(json_path, st.st_size),
               "n_records": res.n_records, "skipped": res.skipped[:100],
               "n_skipped": len(res.skipped), "top": res.top}
     a_first, a_off = _arr("I", first), _arr("Q", offs)
@@ -180,8 +196,9 @@ def index_matches(index: SubdirIndex, json_path: Path,
                   validators: Optional[Dict[str, str]] = None) -> bool:
     """True when ``index`` was built from the current content of ``json_path``.
 
-    Same size and either the same mtime or the same non-empty HTTP
-    validators (the JSON is touched, not changed, when a server says 304).
+    Same size and either the same mtime, or the same non-empty HTTP
+    validators and content fingerprint (the JSON is touched, not changed,
+    when a server says 304).
     """
     try:
         st = os.stat(json_path)
@@ -194,7 +211,12 @@ def index_matches(index: SubdirIndex, json_path: Path,
         return True
     mine = h.get("validators") or {}
     theirs = validators or {}
-    return any(mine.get(k) and mine.get(k) == theirs.get(k) for k in ("etag", "mod"))
+    if not any(mine.get(k) and mine.get(k) == theirs.get(k) for k in ("etag", "mod")):
+        return False
+    try:
+        return h.get("fingerprint") == fingerprint(json_path, st.st_size)
+    except OSError:
+        return False
 
 
 def load_or_build_index(json_path: Path, index_path: Path,

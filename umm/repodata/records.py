@@ -15,6 +15,7 @@ from umm.net.masking import strip_token
 from umm.reporter import NULL, Reporter
 from umm.repodata._compat import dependency_name, record_factory, version_check
 
+MAX_FIELD = 1024  # longer names, versions or builds are hostile, not real
 _STR_OR_NONE = ("md5", "sha256", "license", "license_family", "subdir", "platform", "arch")
 
 
@@ -40,6 +41,8 @@ def _check(raw: Any, name: str, check_version: Callable[[str], Any]) -> Optional
     v = raw.get("version")
     if not isinstance(v, str):
         return "no version"
+    if len(v) > MAX_FIELD or len(n) > MAX_FIELD or len(str(raw.get("build", ""))) > MAX_FIELD:
+        return "name, version or build absurdly long"
     try:
         check_version(v)
     except ValueError as exc:

@@ -80,8 +80,11 @@ def scan_repodata(data: bytes, url: str = "") -> ScanResult:
                                     ws, fail)
             else:
                 start = pos
-                _, pos = scan_once(text, pos)
-                res.top[key] = json.loads(data[start:pos])
+                try:
+                    _, pos = scan_once(text, pos)
+                    res.top[key] = json.loads(data[start:pos])
+                except RecursionError:
+                    pos = _skip_value(text, pos, fail)
             pos = ws(text, pos).end()
             c = text[pos:pos + 1]
             if c == ",":
@@ -123,7 +126,10 @@ def _scan_section(text: str, pos: int, section: int, res: ScanResult, scan_once:
         if text[pos:pos + 1] != ":":
             raise fail(pos, "expected ':'")
         pos = ws(text, pos + 1).end()
-        obj, pos = scan_once(text, pos)
+        try:
+            obj, pos = scan_once(text, pos)
+        except RecursionError:  # absurdly deep nesting: skip this record only
+            obj, pos = None, _skip_value(text, pos, fail)
         name = _name_of(obj, fn)
         n += 1
         if name is None:
@@ -144,3 +150,22 @@ def _scan_section(text: str, pos: int, section: int, res: ScanResult, scan_once:
             res.n_records += n
             return pos + 1
         raise fail(pos, "expected ',' or '}'" if c else "unexpected end of document")
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _skip_value(text: str, pos: int, fail: Any) -> int:
+    """The end of the (nested) JSON value at ``pos``, found without recursion."""
+    depth = 0
+    for m in _TOKEN.finditer(text, pos):
+        tok = m.group(0)
+        if tok in "[{":
+            depth += 1
+        elif tok in "]}":
+            depth -= 1
+            if depth == 0:
+                return m.end()
+        if depth <= 0:
+            break
+    raise fail(pos, "unterminated value")
