@@ -73,4 +73,4 @@ def test_confirm() -> None:
     assert out.getvalue() == ""
     out = io.StringIO()
     confirm("Remove?", True, stdin=io.StringIO("y\n"), stdout=out)
-    assert out.getvalue() == "Remove? [Y/n]: "
+    assert out.getvalue() == "Remove? [Y/n]: y\n"  # piped answers are echoed

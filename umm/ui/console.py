@@ -201,6 +201,8 @@ def confirm(question: str, default: bool = True, *, always_yes: bool = False,
         if not answer:  # end of input
             sout.write("\n")
             return default
+        if not _is_tty(sin):  # the answer was not echoed: end the prompt's line
+            sout.write(answer if answer.endswith("\n") else answer + "\n")
         answer = answer.strip().lower()
         if not answer:
             return default
