@@ -49,10 +49,11 @@ import os
 import shutil
 import threading
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any, Dict, Hashable, List, Optional, Sequence, Tuple
 
 from umm.errors import Cancelled
+from umm.package._pool import DaemonPool, wait_all
 from umm.package.download import DownloadRequest, Downloader, _Hashes, hash_file, verify
 from umm.package.errors import CacheError, ChecksumMismatch
 from umm.package.extract import DEFAULT_LIMITS, ExtractLimits, extract
@@ -302,34 +303,35 @@ class PackageCache:
         downloader = Downloader(client, reporter, threads=1) if not offline else None
         workers = extract_threads if extract_threads and extract_threads > 0 \
             else min(4, os.cpu_count() or 1)
-        fetch_pool = ThreadPoolExecutor(max_workers=max(1, min(download_threads or 1, len(jobs))),
-                                        thread_name_prefix="umm-fetch")
-        extract_pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs))),
-                                          thread_name_prefix="umm-extract")
+        fetch_pool = DaemonPool(min(max(1, download_threads or 1), len(jobs)), "umm-fetch")
+        extract_pool = DaemonPool(min(max(1, workers), len(jobs)), "umm-extract")
         done: Dict[str, str] = {}
-        done_lock = threading.Lock()
-        futures: List["Future[None]"] = []
+        state_lock = threading.Lock()
+        extracting: List[Tuple["Future[None]", _Job]] = []
 
         def extract_job(job: _Job) -> None:
             try:
                 path = self._extract(job, target, reporter, cancel)
-                with done_lock:
+                with state_lock:
                     done[job.dist] = path
             finally:
                 if job.lock is not None:
                     job.lock.release()
 
         def fetch_job(job: _Job) -> None:
-            job.lock = FileLock(os.path.join(target, job.dist + LOCK_SUFFIX),
-                                timeout=self.lock_timeout, reporter=reporter, what=job.dist)
-            job.lock.acquire()
+            if cancel.is_set():
+                raise Cancelled("cancelled")
+            lock = FileLock(os.path.join(target, job.dist + LOCK_SUFFIX),
+                            timeout=self.lock_timeout, reporter=reporter, what=job.dist)
+            lock.acquire()
+            job.lock = lock
             handed_over = False
             try:
                 if cancel.is_set():
                     raise Cancelled("cancelled")
                 found = self.find_extracted(job.record)
                 if found is not None:  # another process did it while we waited
-                    with done_lock:
+                    with state_lock:
                         done[job.dist] = found
                     return
                 tar = self.find_tarball(job.record, cancel)
@@ -340,34 +342,40 @@ class PackageCache:
                                      "and downloads are off (offline)")
                 else:
                     self._download(job, target, downloader)
-                with done_lock:
-                    futures.append(extract_pool.submit(extract_job, job))
+                with state_lock:
+                    if cancel.is_set():
+                        raise Cancelled("cancelled")
+                    extracting.append((extract_pool.submit(extract_job, job), job))
                 handed_over = True
             finally:
-                if not handed_over and job.lock is not None:
-                    job.lock.release()
+                if not handed_over:
+                    lock.release()
 
+        fetches: List["Future[None]"] = []
         try:
             fetches = [fetch_pool.submit(fetch_job, job) for job in jobs]
-            _wait_all(fetches)
-            fetch_pool.shutdown(wait=True)
-            with done_lock:
-                pending = list(futures)
-            _wait_all(pending)
+            wait_all(fetches)
+            with state_lock:
+                pending = [f for f, _ in extracting]
+            wait_all(pending)
         except BaseException:
-            cancel.set()
-            if downloader is not None:
-                downloader.cancel()
-            with done_lock:
-                for f in futures:
+            # stop everything; running workers notice at their next step and only
+            # leave .partial files and scratch dirs behind. No waiting: a stalled
+            # download must not delay Ctrl-C.
+            with state_lock:
+                cancel.set()
+                if downloader is not None:
+                    downloader.cancel()
+                for f in fetches:
                     f.cancel()
+                for f, job in extracting:
+                    if f.cancel() and job.lock is not None:
+                        job.lock.release()
+            fetch_pool.shutdown(wait=False)
+            extract_pool.shutdown(wait=False)
             raise
-        finally:
-            fetch_pool.shutdown(wait=True)
-            extract_pool.shutdown(wait=True)
-            for job in jobs:  # those whose extraction never started
-                if job.lock is not None and job.lock.locked:
-                    job.lock.release()
+        fetch_pool.shutdown(wait=True)
+        extract_pool.shutdown(wait=True)
         for recs in todo.values():
             for record in recs:
                 result[_key(record)] = done[dist_name(record)]
@@ -434,16 +442,3 @@ class _FixedDigest:
 
     def hexdigest(self) -> str:
         return self._hex
-
-
-def _wait_all(futures: Sequence["Future[Any]"]) -> None:
-    """Wait for all; the first failure is raised at once. Short waits let Ctrl-C in."""
-    from concurrent.futures import FIRST_EXCEPTION, wait
-
-    pending = set(futures)
-    while pending:
-        done, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
-        for f in done:
-            exc = f.exception()
-            if exc is not None:
-                raise exc

@@ -24,10 +24,10 @@ import hashlib
 import os
 import threading
 import time
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any, Callable, List, Optional, Sequence
 
 from umm.errors import Cancelled
+from umm.package._pool import DaemonPool, wait_all
 from umm.package.errors import ChecksumMismatch, DownloadError
 from umm.reporter import NULL, Reporter
 
@@ -346,24 +346,18 @@ class Downloader:
             return []
         if self.threads == 1 or len(reqs) == 1:
             return [self.fetch(r) for r in reqs]
-        pool = ThreadPoolExecutor(max_workers=min(self.threads, len(reqs)),
-                                  thread_name_prefix="umm-download")
+        pool = DaemonPool(min(self.threads, len(reqs)), "umm-download")
         futures = [pool.submit(self.fetch, r) for r in reqs]
         try:
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
-                for f in done:
-                    if f.exception() is not None:
-                        raise f.exception()  # type: ignore[misc]
-            return [f.result() for f in futures]
+            wait_all(futures)
         except BaseException:
             self.cancel()
             for f in futures:
                 f.cancel()
+            pool.shutdown(wait=False)
             raise
-        finally:
-            pool.shutdown(wait=True)
+        pool.shutdown(wait=True)
+        return [f.result() for f in futures]
 
 
 def _size(path: str) -> int:

@@ -34,9 +34,9 @@ import os
 import stat
 import tarfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
+from umm.package._pool import DaemonPool, wait_all
 from umm.package.errors import ExtractError, InvalidArchive, UnsafeArchive
 from umm.package.formats import open_components
 from umm.package.tarstream import ChunkReader, iter_members, write_all
@@ -426,11 +426,14 @@ def extract_many(jobs: Iterable[Tuple["str | os.PathLike[str]", "str | os.PathLi
 
     if workers == 1:
         return [one(p) for p in pairs]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="umm-extract") as pool:
-        futures = [pool.submit(one, p) for p in pairs]
-        try:
-            return [f.result() for f in futures]
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
+    pool = DaemonPool(workers, "umm-extract")
+    futures = [pool.submit(one, p) for p in pairs]
+    try:
+        wait_all(futures)
+    except BaseException:
+        for f in futures:
+            f.cancel()
+        pool.shutdown(wait=False)
+        raise
+    pool.shutdown(wait=True)
+    return [f.result() for f in futures]
