@@ -60,6 +60,8 @@ def channel(tmp_path_factory, shared_data: Path) -> Iterator[ChannelServer]:
 
 
 def _umm(env: UmmEnv, channel: ChannelServer, *args: str, **kw):
+    # the test channel's python has no pip package to depend on
+    env.environ["MAMBA_ADD_PIP_AS_PYTHON_DEPENDENCY"] = "false"
     return env.run(*args, "-c", channel.url, "--override-channels", **kw)
 
 
@@ -158,7 +160,7 @@ def test_sigint_mid_transaction_leaves_env_as_before(umm_env: UmmEnv, channel: C
         marker.unlink()
     proc = subprocess.Popen(umm_command() + ["install", "-n", "s", "slow-post-link", "hello=2.0",
                                              "-y", "-c", channel.url, "--override-channels"],
-                            env=umm_env.environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(umm_env.environ, MAMBA_ADD_PIP_AS_PYTHON_DEPENDENCY="false"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     deadline = time.time() + 60
     while not marker.exists() and time.time() < deadline and proc.poll() is None:

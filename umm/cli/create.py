@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             job.emit(f"Empty environment created at prefix: {prefix}\n")
         return 0
     client = ix.http_client(cfg)
-    sources = ix.sources_for(cfg, client)
+    sources = ix.sources_for(cfg, client, job.reporter)
     final = ix.solve(cfg, sources, specs, {})
     if cfg.get("only_deps"):
         for s in specs:
