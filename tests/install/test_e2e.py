@@ -182,3 +182,14 @@ def test_errors_are_one_line(umm_env: UmmEnv, channel: ChannelServer) -> None:
     assert (umm_env.root_prefix / "envs/e/conda-meta/history").exists()
     proc = umm_env.run("remove", "-n", "e", "zlib", "-y")
     assert proc.returncode != 0 and "not installed" in proc.stderr
+
+
+@pytest.mark.parametrize("flag,check", [
+    ("--copy", lambda p: p.stat().st_nlink == 1 and not p.is_symlink()),
+    ("--always-softlink", lambda p: p.is_symlink()),
+    (None, lambda p: p.stat().st_nlink > 1),
+])
+def test_link_flags(umm_env: UmmEnv, channel: ChannelServer, flag, check) -> None:
+    args = ["create", "-n", "l", "hello=1.0", "-y"] + ([flag] if flag else [])
+    _umm(umm_env, channel, *args, check=True)
+    assert check(umm_env.root_prefix / "envs/l/share/hello.txt")
