@@ -317,7 +317,8 @@ class Job:
                              allow_softlinks=bool(cfg.get("allow_softlinks")),
                              always_softlink=bool(cfg.get("always_softlink")),
                              compile_pyc=bool(cfg.get("compile_pyc")),
-                             relocate_prefix=cfg.get("relocate_prefix") or None)
+                             relocate_prefix=cfg.get("relocate_prefix") or None,
+                             extra_safety_checks=bool(cfg.get("extra_safety_checks")))
             execute(self.prefix, unlink=unlink, link=requests, options=lo, reporter=self.reporter,
                     history=HistoryEntry(command_line(), history_update, history_remove),
                     root_prefix=cfg.get("root_prefix"),
