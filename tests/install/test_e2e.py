@@ -193,3 +193,17 @@ def test_link_flags(umm_env: UmmEnv, channel: ChannelServer, flag, check) -> Non
     args = ["create", "-n", "l", "hello=1.0", "-y"] + ([flag] if flag else [])
     _umm(umm_env, channel, *args, check=True)
     assert check(umm_env.root_prefix / "envs/l/share/hello.txt")
+
+
+def test_offline_from_a_warm_cache(umm_env: UmmEnv, channel: ChannelServer) -> None:
+    _umm(umm_env, channel, "create", "-n", "on", "needs-hello", "-y", check=True)
+    before = len(channel.requests())
+    proc = _umm(umm_env, channel, "create", "-n", "off", "needs-hello", "-y", "--offline", check=True)
+    assert len(channel.requests()) == before, proc.stderr
+    assert (umm_env.root_prefix / "envs/off/share/needs-hello.txt").exists()
+
+
+def test_download_only_fills_the_cache_but_not_the_env(umm_env: UmmEnv, channel: ChannelServer) -> None:
+    _umm(umm_env, channel, "create", "-n", "d", "hello=1.0", "-y", "--download-only", check=True)
+    assert not (umm_env.root_prefix / "envs/d").exists()
+    assert (umm_env.root_prefix / "pkgs/hello-1.0-0/info/index.json").exists()
