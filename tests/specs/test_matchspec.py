@@ -150,3 +150,33 @@ def test_canonical_round_trip(name, version, build, channel, subdir, bn, tf, lic
     again = MatchSpec.parse(text)
     assert again == ms, text
     assert str(again) == text
+
+
+def test_fast_path_agrees_with_full_grammar(shared_data: Path) -> None:
+    from umm.specs import _spec_parse as P
+
+    texts = set()
+    for f in (shared_data / "repodata").glob("*.json"):
+        data = json.loads(f.read_text())
+        for key in ("packages", "packages.conda"):
+            for e in data.get(key, {}).values():
+                texts.update(e.get("depends") or ())
+                texts.update(e.get("constrains") or ())
+    table = Path(__file__).parent / "data" / "matchspecs.yaml"
+    import yaml
+
+    texts.update(c["spec"] for c in yaml.safe_load(table.read_text()))
+    fast = 0
+    for text in texts:
+        got = P._fast_fields(text)
+        if got is None:
+            continue
+        fast += 1
+        try:
+            want = P.parse_fields_full(text)
+        except InvalidMatchSpec:
+            with pytest.raises(InvalidMatchSpec):
+                MatchSpec(**got)
+            continue
+        assert got == want, text
+    assert fast > 1000

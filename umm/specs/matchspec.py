@@ -76,12 +76,15 @@ class MatchSpec:
         self._license_family = (license_family or "").strip() or None
         self._track_features = _feature_set(track_features)
         self._features = _feature_set(features)
+        for pattern in (self._name, self._build, self._license, self._license_family):
+            if pattern is not None and pattern[:1] == "^":
+                compile_string_matcher(pattern)  # a bad regex fails here, not when matching
         self._ident = (self._name, self._version, self._build, self._build_number,
                        self._channel, self._subdir, self._md5, self._sha256, self._fn,
                        self._url, self._license, self._license_family,
                        self._track_features, self._features)
         self._hash = hash(self._ident)
-        self._checks = self._compile()
+        self._checks: Optional[List[Check]] = None  # compiled on first match
         self._str = None
 
     # parsing ---------------------------------------------------------------------------
@@ -264,7 +267,10 @@ class MatchSpec:
         """Does ``record`` (a PackageRecord-like object or a mapping) satisfy this spec?"""
         if isinstance(record, Mapping):
             record = _from_mapping(record)
-        for check in self._checks:
+        checks = self._checks
+        if checks is None:
+            checks = self._checks = self._compile()
+        for check in checks:
             if not check(record):
                 return False
         return True

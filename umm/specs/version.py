@@ -36,6 +36,8 @@ _EMPTY_KEY = (_END,)
 
 _CACHE: Dict[str, "Version"] = {}
 _PART_KEYS: Dict[Part, tuple] = {}
+_PARTS: Dict[str, Part] = {}  # part text -> components
+_EPOCH0: Part = (0,)
 _CACHE_MAX = 500_000
 
 
@@ -84,19 +86,25 @@ def _parts_key(parts: Tuple[Part, ...]) -> tuple:
 
 
 def _split_part(part: str) -> Part:
-    comps = []
+    comps = _PARTS.get(part)
+    if comps is not None:
+        return comps
+    out: list = []
     for run in _SPLIT(part):
         if run.isdigit():
-            comps.append(int(run))
+            out.append(int(run))
         elif run == "post":
-            comps.append(_INF)
+            out.append(_INF)
         elif run == "dev":
-            comps.append("DEV")
+            out.append("DEV")
         else:
-            comps.append(run)
+            out.append(run)
     if part[0].isalpha():
-        comps.insert(0, 0)
-    return tuple(comps)
+        out.insert(0, 0)
+    comps = tuple(out)
+    if len(_PARTS) < 100_000:
+        _PARTS[part] = comps
+    return comps
 
 
 def _parse_components(text: str) -> Tuple[str, Tuple[Part, ...], Tuple[Part, ...]]:
@@ -105,7 +113,16 @@ def _parse_components(text: str) -> Tuple[str, Tuple[Part, ...], Tuple[Part, ...
     if not s:
         raise InvalidVersion(text, "empty version string")
     if _SIMPLE(s):  # the common case: dotted numbers only
-        return s, ((0,),) + tuple((int(x),) for x in s.split(".")), ()
+        parts = [_EPOCH0]
+        cache = _PARTS
+        for x in s.split("."):
+            p = cache.get(x)
+            if p is None:
+                p = (int(x),)
+                if len(cache) < 100_000:
+                    cache[x] = p
+            parts.append(p)
+        return s, tuple(parts), ()
     if not _CHECK(s):
         if "-" in s and "_" not in s:
             s = s.replace("-", "_")
@@ -114,7 +131,7 @@ def _parse_components(text: str) -> Tuple[str, Tuple[Part, ...], Tuple[Part, ...
             raise InvalidVersion(text, "invalid character(s)", bad)
     pieces = s.split("!")
     if len(pieces) == 1:
-        epoch: Part = (0,)
+        epoch: Part = _EPOCH0
     elif len(pieces) == 2:
         if not pieces[0].isdigit():
             raise InvalidVersion(text, "epoch must be an integer", 0)
@@ -136,8 +153,8 @@ def _parse_components(text: str) -> Tuple[str, Tuple[Part, ...], Tuple[Part, ...
     local_strs = rest[1].replace("_", ".").split(".") if len(rest) == 2 else []
     if "" in strs or "" in local_strs:
         raise InvalidVersion(text, "empty version component", _empty_pos(s))
-    parts = (epoch,) + tuple(_split_part(p) for p in strs)
-    local = tuple(_split_part(p) for p in local_strs)
+    parts = (epoch,) + tuple([_split_part(p) for p in strs])
+    local = tuple([_split_part(p) for p in local_strs])
     return s, parts, local
 
 
@@ -188,7 +205,14 @@ class Version:
             return text
         if not isinstance(text, str):
             raise InvalidVersion(str(text), f"expected a string, got {type(text).__name__}")
-        v = cls(text)
+        norm, parts, local = _parse_components(text)
+        v = _new(cls)
+        v._text = text if text[:1].strip() and text[-1:].strip() else text.strip()
+        v._norm = norm
+        v._parts = parts
+        v._local = local
+        v._key = None
+        v._hash = None
         if len(_CACHE) >= _CACHE_MAX:
             _CACHE.clear()
         _CACHE[text] = v
@@ -315,9 +339,14 @@ class Version:
         return (Version.parse, (self._text,))
 
 
+_new = object.__new__
+
+
 def clear_cache() -> None:
-    """Forget every cached :class:`Version` (for memory measurements and tests)."""
+    """Forget every cached :class:`Version` and part split (for measurements and tests)."""
     _CACHE.clear()
+    _PARTS.clear()
+    _PART_KEYS.clear()
 
 
 def __getattr__(name: str) -> Any:  # VersionSpec lives next door; lazy to avoid a cycle

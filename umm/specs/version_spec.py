@@ -48,7 +48,8 @@ def _always(v: Version) -> bool:
 class VersionSpec:
     """An immutable, parsed version constraint. ``str()`` is its canonical form."""
 
-    __slots__ = ("_kind", "_version", "_children", "_pattern", "_matcher", "_str", "_ident")
+    __slots__ = ("_kind", "_version", "_children", "_pattern", "_matcher", "_str", "_ident",
+                 "_hash")
 
     @property
     def kind(self) -> str:
@@ -112,6 +113,7 @@ class VersionSpec:
             self._ident = (kind, version.normalized)
         else:
             self._ident = (kind, pattern)
+        self._hash = None
         return self
 
     @classmethod
@@ -135,6 +137,7 @@ class VersionSpec:
         else:
             self._str = "|".join(c._str for c in flat)
         self._ident = (kind, tuple(c._ident for c in flat))
+        self._hash = None
         return self
 
     @classmethod
@@ -210,7 +213,10 @@ class VersionSpec:
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self._ident)
+        h = self._hash
+        if h is None:
+            h = self._hash = hash(self._ident)
+        return h
 
     def __reduce__(self):
         return (VersionSpec.parse, (self._str,))
