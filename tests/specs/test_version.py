@@ -252,3 +252,53 @@ def test_real_versions_total_order_sample(real_versions: List[str]) -> None:
     assert [v.sort_key for v in by_key] == [v.sort_key for v in by_conda]
     for a, b in zip(by_key, by_key[1:]):
         assert _conda_cmp(a, b) <= 0
+
+
+def _conda_startswith(self: Version, other: Version) -> bool:
+    """conda's VersionOrder.startswith, transcribed on the component lists."""
+    def eq(t1, t2) -> bool:
+        for i in range(max(len(t1), len(t2))):
+            v1 = t1[i] if i < len(t1) else ()
+            v2 = t2[i] if i < len(t2) else ()
+            for j in range(max(len(v1), len(v2))):
+                if (v1[j] if j < len(v1) else 0) != (v2[j] if j < len(v2) else 0):
+                    return False
+        return True
+
+    if other.local:
+        if not eq(self.parts, other.parts):
+            return False
+        t1, t2 = self.local, other.local
+    else:
+        t1, t2 = self.parts, other.parts
+    nt = len(t2) - 1
+    if not eq(t1[:nt], t2[:nt]):
+        return False
+    v1 = t1[nt] if len(t1) > nt else ()
+    v2 = t2[nt]
+    nc = len(v2) - 1
+    if not eq([v1[:nc]], [v2[:nc]]):
+        return False
+    c1 = v1[nc] if len(v1) > nc else 0
+    c2 = v2[nc]
+    if isinstance(c2, str):
+        return isinstance(c1, str) and c1.startswith(c2)
+    return c1 == c2
+
+
+@settings(max_examples=300, deadline=None)
+@given(version_text, version_text)
+def test_startswith_matches_conda_reference(a: str, b: str) -> None:
+    va, vb = Version.parse(a), Version.parse(b)
+    assert va.startswith(vb) == _conda_startswith(va, vb)
+    assert va.startswith(va) == _conda_startswith(va, va)
+
+
+def test_startswith_on_real_versions(real_versions: List[str]) -> None:
+    rng = random.Random(5)
+    vs = [Version.parse(t) for t in rng.sample(real_versions, 300)]
+    prefixes = [Version.parse(p) for p in ("1", "1.0", "0.1", "2.1.0", "1.2a", "0", "3.1.1.6",
+                                           "2019", "1.0.0+1", "1!1")]
+    for v in vs:
+        for p in prefixes:
+            assert v.startswith(p) == _conda_startswith(v, p), (v, p)

@@ -339,8 +339,10 @@ def _from_mapping(d: Mapping[str, Any]) -> Any:
 
 
 def _version_of(record: Any) -> Version:
-    v = getattr(record, "version_obj", None)
-    return v if v is not None else Version.parse(str(record.version))
+    try:
+        return record.version_obj
+    except AttributeError:
+        return Version.parse(str(record.version))
 
 
 def _exact_attr(field: str, want: str, lower: bool = False) -> Check:

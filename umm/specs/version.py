@@ -18,7 +18,7 @@ tuple comparisons and ``hash`` is consistent with ``==``.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Tuple, Union
+from typing import Any, Callable, Dict, Tuple, Union
 
 from umm.specs.errors import InvalidVersion
 
@@ -165,6 +165,53 @@ def _empty_pos(s: str) -> int:
     return 0
 
 
+def _strip0(p: Part) -> Part:
+    """A part without trailing zero components (what zero padding cannot tell apart)."""
+    n = len(p)
+    while n and p[n - 1] == 0:
+        n -= 1
+    return p if n == len(p) else p[:n]
+
+
+def startswith_matcher(prefix: "Version") -> "Callable[[Version], bool]":
+    """A fast ``lambda v: v.startswith(prefix)`` with the prefix work done once."""
+    local = bool(prefix._local)
+    t2 = prefix._local if local else prefix._parts
+    main = prefix._parts
+    nt = len(t2) - 1
+    head = tuple(_strip0(p) for p in t2[:nt])
+    v2 = t2[nt]
+    nc = len(v2) - 1
+    vhead = _strip0(v2[:nc])
+    c2 = v2[nc]
+    c2_is_str = c2.__class__ is str
+
+    def starts(x: "Version") -> bool:
+        if local:
+            if not _eq_parts(x._parts, main):
+                return False
+            t1 = x._local
+        else:
+            t1 = x._parts
+        n1 = len(t1)
+        for i in range(nt):
+            a = t1[i] if i < n1 else ()
+            b = head[i]
+            if a != b and _strip0(a) != b:
+                return False
+        v1 = t1[nt] if n1 > nt else ()
+        if nc:
+            a = v1[:nc]
+            if a != vhead and _strip0(a) != vhead:
+                return False
+        c1 = v1[nc] if len(v1) > nc else 0
+        if c2_is_str:
+            return c1.__class__ is str and c1.startswith(c2)  # type: ignore[union-attr]
+        return c1 == c2
+
+    return starts
+
+
 def _eq_parts(t1: Tuple[Part, ...], t2: Tuple[Part, ...]) -> bool:
     """conda's padded equality of two part lists."""
     n1, n2 = len(t1), len(t2)
@@ -256,28 +303,13 @@ class Version:
                              else _EMPTY_KEY)
         return k
 
+    def _sort_key(self) -> tuple:
+        return self.sort_key
+
     # helpers for specs ---------------------------------------------------------
     def startswith(self, other: "Version") -> bool:
         """conda's prefix test: ``1.2.3`` starts with ``1.2``; ``1.2ab`` with ``1.2a``."""
-        if other._local:
-            if not _eq_parts(self._parts, other._parts):
-                return False
-            t1, t2 = self._local, other._local
-        else:
-            t1, t2 = self._parts, other._parts
-        nt = len(t2) - 1
-        if not _eq_parts(t1[:nt], t2[:nt]):
-            return False
-        v1 = t1[nt] if len(t1) > nt else ()
-        v2 = t2[nt]
-        nc = len(v2) - 1
-        if not _eq_parts((v1[:nc],), (v2[:nc],)):
-            return False
-        c1 = v1[nc] if len(v1) > nc else 0
-        c2 = v2[nc]
-        if c2.__class__ is str:
-            return c1.__class__ is str and c1.startswith(c2)  # type: ignore[union-attr]
-        return c1 == c2
+        return startswith_matcher(other)(self)
 
     def compatible_prefix(self) -> "Version":
         """The prefix ``~=`` requires: the normalised text without its last ``.`` part."""

@@ -21,7 +21,7 @@ import re
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple, Union
 
 from umm.specs.errors import InvalidVersion, InvalidVersionSpec
-from umm.specs.version import Version
+from umm.specs.version import Version, startswith_matcher
 
 Matcher = Callable[[Version], bool]
 
@@ -233,24 +233,25 @@ def _leaf_matcher(kind: str, v: Optional[Version], pattern: Optional[str]) -> Ma
     assert v is not None
     key = v.sort_key
     if kind == "==":
-        return lambda x: x.sort_key == key
+        return lambda x: (x._key or x._sort_key()) == key
     if kind == "!=":
-        return lambda x: x.sort_key != key
+        return lambda x: (x._key or x._sort_key()) != key
     if kind == ">=":
-        return lambda x: x.sort_key >= key
+        return lambda x: (x._key or x._sort_key()) >= key
     if kind == ">":
-        return lambda x: x.sort_key > key
+        return lambda x: (x._key or x._sort_key()) > key
     if kind == "<=":
-        return lambda x: x.sort_key <= key
+        return lambda x: (x._key or x._sort_key()) <= key
     if kind == "<":
-        return lambda x: x.sort_key < key
+        return lambda x: (x._key or x._sort_key()) < key
     if kind == STARTSWITH:
-        return lambda x: x.startswith(v)
+        return startswith_matcher(v)
     if kind == NOT_STARTSWITH:
-        return lambda x: not x.startswith(v)
+        starts = startswith_matcher(v)
+        return lambda x: not starts(x)
     if kind == "~=":
-        prefix = v.compatible_prefix()
-        return lambda x: x.sort_key >= key and x.startswith(prefix)
+        prefix = startswith_matcher(v.compatible_prefix())
+        return lambda x: (x._key or x._sort_key()) >= key and prefix(x)
     raise AssertionError(kind)
 
 
