@@ -180,3 +180,26 @@ def test_fast_path_agrees_with_full_grammar(shared_data: Path) -> None:
             continue
         assert got == want, text
     assert fast > 1000
+
+
+@pytest.mark.parametrize("text,canonical", [
+    ("conda-forge/linux-64::numpy-1.26.4-py312head63a1_0",
+     "conda-forge/linux-64::numpy==1.26.4=py312head63a1_0"),
+    ("conda-forge::numpy-1.26.4-py312head63a1_0", "conda-forge::numpy==1.26.4=py312head63a1_0"),
+    ("https://repo.anaconda.com/pkgs/main/linux-64::zlib-1.2.11-h7b6447c_3",
+     "https://repo.anaconda.com/pkgs/main/linux-64::zlib==1.2.11=h7b6447c_3"),
+    ("python-3.6.6-0.tar.bz2", "python==3.6.6=0[fn=python-3.6.6-0.tar.bz2]"),
+    ("_libgcc_mutex-0.1-conda_forge", "_libgcc_mutex==0.1=conda_forge"),
+    ("x264-1!164.3095-h166bdaf_2", "x264==1!164.3095=h166bdaf_2"),
+])
+def test_from_dist_str(text: str, canonical: str) -> None:
+    ms = MatchSpec.from_dist_str(text)
+    assert str(ms) == canonical
+    assert MatchSpec.parse(canonical) == ms
+
+
+@pytest.mark.parametrize("text", ["numpy", "numpy-1.2", "conda-forge::", "a-1..2-0"])
+def test_from_dist_str_errors(text: str) -> None:
+    with pytest.raises(InvalidMatchSpec) as info:
+        MatchSpec.from_dist_str(text)
+    assert info.value.text == text

@@ -119,6 +119,24 @@ class MatchSpec:
         return cls(name=record.name, version=f"=={record.version}", build=record.build,
                    channel=channel, subdir=record_subdir(record) if channel else None)
 
+    @classmethod
+    def from_dist_str(cls, text: str) -> "MatchSpec":
+        """An exact spec from a dist string: ``[channel[/subdir]::]name-version-build[.ext]``
+        (``conda-meta/history`` lines, ``conda list --explicit`` style names)."""
+        raw = text
+        text = text.strip()
+        channel = subdir = None
+        if "::" in text:
+            chan, _, text = text.rpartition("::")
+            channel, subdir = P.parse_channel(chan, raw)
+        name, version, build = P.split_dist(text, raw)
+        fn = text if text.endswith((".tar.bz2", ".conda")) else None
+        try:
+            return cls(name=name, version=f"=={version}", build=build, channel=channel,
+                       subdir=subdir, fn=fn)
+        except SpecError as exc:
+            raise InvalidMatchSpec(raw, _inner_reason(exc)) from None
+
     def replace(self, **changes: Any) -> "MatchSpec":
         """A copy with some fields changed (``None`` clears a field)."""
         fields = self.fields()
