@@ -2,7 +2,7 @@
 
 The onefile bootloader unpacks the bundle into a private directory, prepends it
 to ``LD_LIBRARY_PATH`` (keeping the user's value in ``LD_LIBRARY_PATH_ORIG``) and
-sets ``_PYI_*`` variables. Programs umm starts (link scripts, ``umm run``, a
+sets ``_PYI_*`` variables for itself. Programs umm starts (link scripts, ``umm run``, a
 shell running the activation hook, another umm) must not see either: the bundled
 libssl/libz would shadow an environment's own libraries, and a child umm would
 try to reuse an unpack directory that disappears when this process exits.
@@ -25,8 +25,10 @@ def _restore_environ() -> None:
             env["LD_LIBRARY_PATH"] = os.pathsep.join(kept)
         else:
             del env["LD_LIBRARY_PATH"]
-    # A umm started by this umm is a new, independent instance.
-    env["PYINSTALLER_RESET_ENVIRONMENT"] = "1"
+    # The bootloader's own state: without it a umm started by this umm is a new,
+    # independent instance (what PYINSTALLER_RESET_ENVIRONMENT=1 would also do).
+    for name in [k for k in env if k.startswith("_PYI_")]:
+        del env[name]
 
 
 _restore_environ()

@@ -150,6 +150,30 @@ def test_lone_binary_creates_an_env_from_the_demo_channel(lone, tmp_path):
         assert "umm-hello-data" in listing.stdout
 
 
+DEMO_CHANNEL = REPO / "demo" / "channel"
+
+
+def test_lone_binary_creates_an_env_from_the_repo_demo_channel(lone, tmp_path):
+    """The done-when of the frozen binary: demo/channel, no Python anywhere."""
+    if not (DEMO_CHANNEL / "noarch" / "repodata.json").is_file():
+        pytest.skip("no demo/channel in this checkout")
+    _skip_unless_implemented(lone, "create")
+    lone.env["MAMBA_ADD_PIP_AS_PYTHON_DEPENDENCY"] = "false"
+    proc = lone.run("create", "-y", "-n", "demo", "--override-channels",
+                    "-c", str(DEMO_CHANNEL), "zlib", "prefix-echo", "hello-data=1.0")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    prefix = Path(lone.env["MAMBA_ROOT_PREFIX"]) / "envs" / "demo"
+    echo = subprocess.run([str(prefix / "bin" / "prefix-echo")], capture_output=True,
+                          text=True, env={"PATH": lone.path})
+    assert echo.returncode == 0 and str(prefix) in echo.stdout
+    pc = (prefix / "lib" / "pkgconfig" / "zlib.pc").read_text()
+    assert f"prefix={prefix}" in pc.splitlines()
+    where = (prefix / "share" / "hello-data" / "where.txt").read_text()
+    assert where.strip() == f"installed in {prefix}"
+    names = {p.name.rsplit("-", 2)[0] for p in (prefix / "conda-meta").glob("*.json")}
+    assert {"zlib", "prefix-echo", "hello-data", "libgcc-ng"} <= names
+
+
 def test_children_get_the_users_environment_back(lone, tmp_path):
     """Programs umm starts must not inherit the bundle's library path or _PYI_ state."""
     _skip_unless_implemented(lone, "create")

@@ -103,9 +103,12 @@ def _run_hook(env, meipass="/tmp/_MEIabc123"):
         f"sys._MEIPASS = {meipass!r}\n"
         f"exec(compile(open({str(RUNTIME_HOOK)!r}).read(), 'hook', 'exec'), {{}})\n"
         "print(json.dumps({k: os.environ.get(k) for k in "
-        "('LD_LIBRARY_PATH', 'LD_LIBRARY_PATH_ORIG', 'PYINSTALLER_RESET_ENVIRONMENT')}))\n"
+        "('LD_LIBRARY_PATH', 'LD_LIBRARY_PATH_ORIG', '_PYI_APPLICATION_HOME_DIR', "
+        "'_PYI_PARENT_PROCESS_LEVEL', 'UNRELATED')}))\n"
     )
     base = {k: v for k, v in os.environ.items() if not k.startswith("LD_LIBRARY_PATH")}
+    base.update({"_PYI_APPLICATION_HOME_DIR": meipass, "_PYI_PARENT_PROCESS_LEVEL": "1",
+                 "UNRELATED": "kept"})
     base.update(env)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=base, check=True).stdout
@@ -116,7 +119,8 @@ def test_runtime_hook_restores_the_users_library_path():
     got = _run_hook({"LD_LIBRARY_PATH": "/tmp/_MEIabc123:/opt/lib",
                      "LD_LIBRARY_PATH_ORIG": "/opt/lib"})
     assert got == {"LD_LIBRARY_PATH": "/opt/lib", "LD_LIBRARY_PATH_ORIG": None,
-                   "PYINSTALLER_RESET_ENVIRONMENT": "1"}
+                   "_PYI_APPLICATION_HOME_DIR": None, "_PYI_PARENT_PROCESS_LEVEL": None,
+                   "UNRELATED": "kept"}
 
 
 def test_runtime_hook_drops_the_bundle_when_user_had_no_library_path():
