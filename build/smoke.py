@@ -124,6 +124,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"smoke: {exe} is not an executable file", file=sys.stderr)
         return 1
     failures = check(exe, args.version) + check_pyinstaller_bundle(exe)
+    dist = Path(exe).parent
+    if dist.name.endswith(".dist") and not (dist / "certifi" / "cacert.pem").is_file():
+        failures.append(f"no certifi/cacert.pem in the Nuitka distribution {dist}")
     for f in failures:
         print(f"smoke: FAIL {f}", file=sys.stderr)
     if not failures:

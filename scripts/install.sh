@@ -29,7 +29,9 @@ say() { printf '%s\n' "$*" >&2; }
 die() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,27p' "$0" 2>/dev/null | sed 's/^# \{0,1\}//' >&2 || true
+  # the comment block at the top of this file (not available when piped into sh)
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2 2>/dev/null \
+    || echo "usage: install.sh [-b BIN_FOLDER] [-v VERSION] [-u BASE_URL] [-p PLATFORM] [--init|--no-init]" >&2
 }
 
 # --- arguments ----------------------------------------------------------------
