@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -45,17 +46,28 @@ COMMANDS: List[Tuple[str, List[str]]] = [
 ]
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed_runs(argv: Sequence[str], env: Dict[str, str], runs: int, warmup: int = 2,
-               cwd: Optional[str] = None) -> List[float]:
-    """Wall times in ms of ``runs`` runs (after ``warmup`` untimed ones)."""
-    times: List[float] = []
+               cwd: Optional[str] = None) -> List[Tuple[float, float]]:
+    """(wall ms, CPU ms) of ``runs`` runs (after ``warmup`` untimed ones).
+
+    CPU time (user + system of the process and its children, e.g. a onefile's
+    unpacked program) hardly depends on what else the machine is doing; wall time does.
+    """
+    times: List[Tuple[float, float]] = []
     for i in range(warmup + runs):
+        cpu0 = _children_cpu()
         start = time.perf_counter()
         subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
         elapsed = (time.perf_counter() - start) * 1000
+        cpu = (_children_cpu() - cpu0) * 1000
         if i >= warmup:
-            times.append(elapsed)
+            times.append((elapsed, cpu))
     return times
 
 
@@ -149,32 +161,37 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if sized is not None:
                 sizes[label] = size_of(sized)
 
-        times: Dict[int, List[float]] = {i: [] for i in range(len(cases))}
+        times: Dict[int, List[Tuple[float, float]]] = {i: [] for i in range(len(cases))}
         for i, (_l, _t, argv_) in enumerate(cases):  # warm-up: page cache, unpack caches
             timed_runs(argv_, env, 0, warmup=2)
         for _ in range(args.runs):
             for i, (_l, _t, argv_) in enumerate(cases):
                 times[i].extend(timed_runs(argv_, env, 1, warmup=0))
 
-        floor = statistics.median(times[0])
+        floor = statistics.median(w for w, _c in times[0])
         print(f"{sys.executable} ({sys.version.split()[0]}), {args.runs} runs each "
-              f"(interleaved), {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}\n")
-        header = (f"{'variant':24} {'command':22} {'median':>8} {'min':>8} {'mean':>8} "
+              f"(interleaved), {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
+        print("wall: elapsed ms (median, min); cpu: user+sys ms of the process tree "
+              "(median); x floor: wall median / python -c pass\n")
+        header = (f"{'variant':24} {'command':20} {'wall':>7} {'min':>7} {'cpu':>7} "
                   f"{'x floor':>8}")
         print(header)
         print("-" * len(header))
         results: Dict[str, Dict[str, float]] = {}
         for i, (label, title, _argv) in enumerate(cases):
-            ts = times[i]
-            med = statistics.median(ts)
-            results[f"{label} | {title}"] = {"median_ms": med, "min_ms": min(ts),
-                                             "mean_ms": statistics.fmean(ts)}
-            print(f"{label:24} {title:22} {med:8.1f} {min(ts):8.1f} "
-                  f"{statistics.fmean(ts):8.1f} {med / floor:8.2f}")
+            walls = [w for w, _c in times[i]]
+            cpus = [c for _w, c in times[i]]
+            med = statistics.median(walls)
+            cpu = statistics.median(cpus)
+            results[f"{label} | {title}"] = {"median_ms": med, "min_ms": min(walls),
+                                             "mean_ms": statistics.fmean(walls),
+                                             "cpu_median_ms": cpu}
+            print(f"{label:24} {title:20} {med:7.1f} {min(walls):7.1f} {cpu:7.1f} "
+                  f"{med / floor:8.2f}")
         for label, ms in cold.items():
             results[f"{label} (cold) | --version"] = {"median_ms": ms, "min_ms": ms,
                                                       "mean_ms": ms}
-            print(f"{label + ' (cold)':24} {'--version':22} {ms:8.1f}   (first run: unpacks)")
+            print(f"{label + ' (cold)':24} {'--version':20} {ms:7.1f}   (first run: unpacks)")
         if sizes:
             print("\nsizes:")
             for label, n in sizes.items():
