@@ -312,3 +312,16 @@ def test_ctrl_c_leaves_no_half_file(channel_server, tmp_path: Path, client) -> N
     channel_server.clear_faults()
     PackageCache([pkgs]).ensure(records, client)
     assert_valid_cache(pkgs, records)
+
+
+def test_with_repodata_records(channel_server, channel, client, tmp_path: Path) -> None:
+    from umm.specs.records import RepoDataRecord
+
+    records = [RepoDataRecord.from_json(r) for r in channel]
+    out = PackageCache([tmp_path / "pkgs"]).ensure(records, client)
+    assert set(out) == set(records)
+    for rec in records:
+        assert out[rec] == str(tmp_path / "pkgs" / rec.dist_name)
+        stored = json.loads(Path(out[rec], "info", "repodata_record.json").read_text())
+        assert RepoDataRecord.from_json(stored).sha256 == rec.sha256
+        assert stored["url"] == rec.url and stored["fn"] == rec.fn
