@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -97,30 +97,36 @@ def make_big_conda(workdir: Path, size_mb: int) -> Path:
     return out
 
 
-def timed(fn: Callable[[str, str], object], archive: str, dest: str) -> float:
+def timed(fn: Callable[[str, str], object], archive: str, dest: str) -> Tuple[float, float]:
+    """(wall, cpu) seconds; cpu counts every thread of this process."""
     if os.path.exists(dest):
         shutil.rmtree(dest)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     fn(archive, dest)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def bench_big(archive: Path, workdir: Path, reps: int) -> Dict[str, List[float]]:
     ts = tools()
     times: Dict[str, List[float]] = {name: [] for name in ts}
+    cpus: Dict[str, List[float]] = {name: [] for name in ts}
     for _ in range(reps):
         for name, fn in ts.items():
-            times[name].append(timed(fn, str(archive), str(workdir / f"out-{name}")))
+            wall, cpu = timed(fn, str(archive), str(workdir / f"out-{name}"))
+            times[name].append(wall)
+            cpus[name].append(cpu)
     out_bytes = tree_bytes(str(workdir / "out-umm"))
     print(f"\n== {archive.name}: {archive.stat().st_size / 1e6:.1f} MB archive, "
-          f"{out_bytes / 1e6:.1f} MB extracted, best of {reps}")
+          f"{out_bytes / 1e6:.1f} MB extracted, into {workdir}, best of {reps}")
     best = {name: min(v) for name, v in times.items()}
+    cpu = {name: min(v) for name, v in cpus.items()}
     for name, v in times.items():
-        print(f"  {name:8s} best {best[name]:6.3f}s  median {statistics.median(v):6.3f}s  "
-              f"{out_bytes / best[name] / 1e6:7.1f} MB/s")
+        print(f"  {name:8s} wall best {best[name]:6.3f}s  median {statistics.median(v):6.3f}s  "
+              f"{out_bytes / best[name] / 1e6:7.1f} MB/s   cpu {cpu[name]:6.3f}s")
     for name in best:
         if name != "umm":
-            print(f"  ratio umm vs {name}: {best[name] / best['umm']:.2f}x "
+            print(f"  ratio umm vs {name}: wall {best[name] / best['umm']:.2f}x, "
+                  f"cpu {cpu[name] / cpu['umm']:.2f}x "
                   f"({'umm faster' if best['umm'] <= best[name] else 'umm SLOWER'})")
     for name in times:
         shutil.rmtree(workdir / f"out-{name}", ignore_errors=True)
@@ -179,6 +185,8 @@ def main() -> int:
     ap.add_argument("--size-mb", type=int, default=100)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--workdir", default=None, help="keeps the generated package between runs")
+    ap.add_argument("--outdir", default=None,
+                    help="where packages are extracted (default: the workdir; try /dev/shm)")
     args = ap.parse_args()
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="umm-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -187,7 +195,7 @@ def main() -> int:
         t0 = time.perf_counter()
         big = make_big_conda(workdir, args.size_mb)
         print(f"\n(generated {big.name} in {time.perf_counter() - t0:.1f}s)")
-        bench_big(big, workdir, args.reps)
+        bench_big(big, Path(args.outdir) if args.outdir else workdir, args.reps)
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -6,9 +6,9 @@
 * messages are written by level: errors and warnings always; info unless
   ``quiet`` or ``json``; debug from ``-vv`` on (``level: text``; info is
   written bare);
-* progress: on a terminal, a live block redrawn in place (a bar per running
-  task with bytes and speed, a total per group with count, bytes, speed and
-  ETA); when the stream is not a terminal, one plain line per finished task
+* progress: when stderr and stdout are terminals, a live block redrawn in
+  place (a bar per running task with bytes and speed, a total per group with
+  count, bytes, speed and ETA); otherwise one plain line per finished task
   (downloads; extractions too with ``-v``); nothing with ``quiet``/``json``.
 
 Call ``close()`` at the end to erase the live block. ``confirm()`` asks a
@@ -179,6 +179,8 @@ def make_reporter(quiet: bool = False, json: bool = False, verbose: int = 0,
         threshold = DEBUG
     else:
         threshold = INFO
+    if live is None:  # live bars only when both stderr and stdout are terminals
+        live = _is_tty(out) and _is_tty(sys.stdout)
     return ConsoleReporter(out, threshold=threshold, progress=not (json or quiet), live=live,
                            verbose=verbose)
 
