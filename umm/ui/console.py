@@ -104,10 +104,18 @@ class ConsoleReporter(Reporter):
                 self._write(render_done(task, self.model.clock()) + "\n")
 
     def close(self) -> None:
-        """Erase the live block (the summary of finished work stays in plain mode)."""
+        """Replace the live block by one summary line per group (plain mode printed
+        a line per task already)."""
         with self._lock:
+            if self._closed:
+                return
             self._closed = True
             self._clear()
+            if self.live and self.progress:
+                from umm.ui.progress import render_totals
+
+                for group in self.model.groups():
+                    self._write(render_totals(self.model.totals(group), self._width()) + "\n")
         t = self._refresher
         if t is not None:
             t.join(timeout=1)
