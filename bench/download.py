@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -109,7 +109,7 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=2)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="umm-bench-dl-"))
-    srv = None
+    srv: Optional[ServerProcess] = None
     try:
         t0 = time.perf_counter()
         srv = ServerProcess(work / "channel")

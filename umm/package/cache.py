@@ -207,15 +207,28 @@ def is_writable_dir(path: str) -> bool:
     return not os.path.exists(urls) or os.access(urls, os.W_OK)
 
 
-def _remove_tree(path: str) -> None:
-    def onerror(func: Any, p: str, exc: Any) -> None:
+def remove_tree(path: str) -> None:
+    """``rmtree`` that also removes read-only directories' contents (fixing modes)."""
+    import sys
+
+    def retry(func: Any, p: str, _exc: Any) -> None:
         try:
             os.chmod(os.path.dirname(p), 0o700)
             func(p)
-        except OSError:
+        except FileNotFoundError:
             pass
 
-    shutil.rmtree(path, onerror=onerror)
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=retry)
+    else:
+        shutil.rmtree(path, onerror=retry)
+
+
+def _quietly_remove(path: str) -> None:
+    try:
+        remove_tree(path)
+    except OSError:
+        pass
 
 
 class _Job:
@@ -405,7 +418,7 @@ class PackageCache:
         os.makedirs(trash, exist_ok=True)
         for stale in os.listdir(trash):  # left by a killed process (we hold the lock)
             if stale.startswith(job.dist + ".extract-"):
-                _remove_tree(os.path.join(trash, stale))
+                _quietly_remove(os.path.join(trash, stale))
         scratch = os.path.join(trash, f"{job.dist}.extract-{uuid.uuid4().hex[:8]}")
         final = os.path.join(target, job.dist)
         reporter.start("extract", job.fn, job.fn, None)
@@ -422,13 +435,13 @@ class PackageCache:
             if os.path.lexists(final):
                 old = os.path.join(trash, f"{job.dist}.old-{uuid.uuid4().hex[:8]}")
                 os.rename(final, old)
-                _remove_tree(old)
+                _quietly_remove(old)  # left in the trash if it cannot go
             os.rename(scratch, final)
             ok = True
         finally:
             reporter.finish("extract", job.fn, ok=ok)
             if not ok and os.path.exists(scratch):
-                _remove_tree(scratch)
+                _quietly_remove(scratch)
         return final
 
 
