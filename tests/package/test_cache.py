@@ -359,3 +359,11 @@ def test_hostile_file_names_in_records(fn: str, tmp_path: Path) -> None:
     with pytest.raises(CacheError, match="file name"):
         PackageCache([tmp_path / "pkgs"]).ensure([rec], None)
     assert not (tmp_path / "evil-1.0-0.conda").exists()
+
+
+def test_tarball_path(channel_server, channel, client, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    PackageCache([other]).ensure(channel[:1], client)
+    cache = PackageCache([tmp_path / "mine", other])
+    assert cache.tarball_path(channel[0]) == str(other / channel[0]["fn"])
+    assert cache.tarball_path(channel[1]) == str(tmp_path / "mine" / channel[1]["fn"])

@@ -17,7 +17,8 @@ Public API::
                  extract_threads=0, offline=False) -> {record: extracted_dir}
     cache.writable_dir() -> str
     cache.find_extracted(record) -> str | None
-    cache.find_tarball(record) -> str | None
+    cache.find_tarball(record) -> (path, hashes) | None     # verified archive
+    cache.tarball_path(record) -> str                       # package_tarball_full_path
     dist_name(record) -> "name-version-build"
 
 ``records`` are :class:`umm.specs` ``RepoDataRecord`` s (anything with
@@ -294,6 +295,16 @@ class PackageCache:
                 if hashes is not None:
                     return path, hashes
         return None
+
+    def tarball_path(self, record: Any) -> str:
+        """Where the record's archive is (first cache holding ``<fn>``), else where it
+        would go (the writable cache); for ``package_tarball_full_path``. No hashing."""
+        fn = _fn(record)
+        for d in self.dirs:
+            path = os.path.join(d, fn)
+            if os.path.isfile(path):
+                return path
+        return os.path.join(self.writable_dir(), fn)
 
     # -- filling -----------------------------------------------------------
     def ensure(self, records: Sequence[Any], client: Any = None, reporter: Reporter = NULL,
