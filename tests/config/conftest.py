@@ -1,7 +1,6 @@
 """Fixtures of the config tests: an isolated filesystem layout, never the real /etc."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Dict, Optional
 

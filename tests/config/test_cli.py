@@ -243,3 +243,21 @@ def test_print_config_only(uenv):
     ctx = json.loads(uenv.run("info", "--print-context-only", check=True).stdout)
     assert ctx["prefixes"]["root_prefix"] == str(uenv.root_prefix)
     assert ctx["channels"] == ["a"]
+
+
+def test_bare_config_lists_and_bare_env_prints_help(uenv):
+    _rc(uenv, "channels: [a]\n")
+    assert yaml.safe_load(uenv.run("config", check=True).stdout) == {"channels": ["a"]}
+    helped = uenv.run("env", check=True).stdout
+    for name in ("list", "create", "update", "export", "remove", "config"):
+        assert name in helped
+
+
+def test_envs_dirs_from_env_var_names_the_env(uenv, tmp_path):
+    envs = tmp_path / "envs-here"
+    proc = uenv.run("info", "-n", "proj", "--json", env={"CONDA_ENVS_PATH": str(envs)},
+                    check=True)
+    doc = json.loads(proc.stdout)
+    assert doc["envs directories"] == [str(envs)]
+    assert doc["env location"] == str(envs / "proj")
+    assert doc["environment"] == "proj (not found)"

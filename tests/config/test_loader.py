@@ -1,7 +1,6 @@
 """Precedence of every configuration source, and the order the loader resolves things in."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable, List, Tuple
 

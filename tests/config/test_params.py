@@ -7,7 +7,7 @@ import os
 import pytest
 
 from umm.config import params as P
-from umm.config.channels import _resolve_urls, channel_urls, multichannels
+from umm.config.channels import channel_urls, multichannels
 
 
 def test_prefixes(layout):
@@ -26,26 +26,33 @@ def test_prefixes(layout):
     hash(px)
 
 
-def test_network_options(layout):
+def test_config_is_a_mapping_for_from_config_consumers(layout):
     layout.write(layout.home / ".condarc",
-                 "ssl_verify: true\ncacert_path: ~/ca.pem\nremote_max_retries: 7\n"
-                 "remote_connect_timeout_secs: 2.5\nproxy_servers:\n"
-                 "  https://special.example: http://p1:8080\n  http: http://p2:3128\n")
-    layout.environ.update({"https_proxy": "http://envproxy:1", "NO_PROXY": "internal.example,.lan"})
-    net = P.network_options(layout.load())
-    assert net.ssl_verify == str(layout.home / "ca.pem")
-    assert (net.max_retries, net.connect_timeout) == (7, 2.5)
-    assert net.user_agent.startswith("umm/")
-    assert net.proxy_for("https://special.example/x") == "http://p1:8080"
-    assert net.proxy_for("http://other.example/x") == "http://p2:3128"
-    assert net.proxy_for("https://other.example/x") == "http://envproxy:1"
-    assert net.proxy_for("https://repo.internal.example/x") is None
-    assert net.proxy_for("http://box.lan/x") is None
-    net2 = P.network_options(layout.load({"ssl_verify": "false"}))
-    assert net2.ssl_verify is False
-    # --no-env also drops the proxy variables
-    assert dict(P.network_options(layout.load({"no_env": True})).proxy_servers) == {
-        "https://special.example": "http://p1:8080", "http": "http://p2:3128"}
+                 "ssl_verify: false\nclient_cert: ~/cert.pem\nremote_max_retries: 7\n"
+                 "proxy_servers: {https: http://proxy:3128}\n")
+    cfg = layout.load()
+    # how umm.net.NetworkOptions.from_config / RepodataOptions.from_config read it
+    assert cfg.get("ssl_verify") is False and cfg["remote_max_retries"] == 7
+    assert cfg.get("client_cert") == str(layout.home / "cert.pem")  # alias of client_ssl_cert
+    assert cfg["client_ssl_cert"] == cfg["client_cert"]
+    assert cfg.get("user_agent") is None and cfg.get("nope", 3) == 3
+    assert "proxy_servers" in cfg and "client_key" in cfg and "nope" not in cfg
+    with pytest.raises(KeyError):
+        cfg["nope"]
+    assert dict(cfg)["proxy_servers"] == {"https": "http://proxy:3128"}
+    assert len(cfg) == len(list(cfg)) and list(cfg)[0] == "root_prefix"
+    assert P.user_agent().startswith("umm/")
+
+
+def test_network_and_repodata_options_from_config(layout):
+    net = pytest.importorskip("umm.net")
+    repodata = pytest.importorskip("umm.repodata.options")
+    layout.write(layout.home / ".condarc", "ssl_verify: false\nremote_max_retries: 7\n"
+                                           "use_sharded_repodata: true\n")
+    cfg = layout.load()
+    opts = net.NetworkOptions.from_config(cfg)
+    assert opts.ssl_verify is False and opts.max_retries == 7
+    assert repodata.RepodataOptions.from_config(cfg).use_sharded_repodata is True
 
 
 def test_link_solver_output_options(layout):
@@ -61,8 +68,6 @@ def test_link_solver_output_options(layout):
     assert solver.pinned_packages == ("python=3.11",)
     out = P.output_options(cfg)
     assert out.always_yes and out.log_level == "info" and out.verbose == 1
-    rd = P.repodata_options(layout.load({"platform": "osx-arm64", "offline": True}))
-    assert rd.subdirs == ("osx-arm64", "noarch") and rd.offline
     assert P.shell_options(cfg).env_prompt == "({default_env}) "
 
 
@@ -96,14 +101,17 @@ def test_channel_urls(layout):
     ]
 
 
-def test_multichannels_and_explicit_subdir(layout):
+def test_multichannels(layout):
     (layout.root / "conda-bld").mkdir()
-    layout.write(layout.home / ".condarc", "custom_multichannels: {both: [a, b]}\n")
+    layout.write(layout.home / ".condarc", "custom_multichannels: {both: [a, b]}\n"
+                                           "default_channels: [https://repo.example/main]\n")
     cfg = layout.load()
     multi = multichannels(cfg)
     assert multi["both"] == ["a", "b"] and multi["local"] == [str(layout.root / "conda-bld")]
-    assert "defaults" in multi
-    urls = _resolve_urls("both", "https://alias", {}, multi, ["noarch"], "/", "/h")
-    assert urls == ["https://alias/a/noarch", "https://alias/b/noarch"]
-    assert _resolve_urls("https://x/ch/linux-64", "https://a", {}, {}, ["osx-64", "noarch"],
-                         "/", "/h") == ["https://x/ch/linux-64"]
+    assert channel_urls(cfg, ["both", "defaults", "local"], platform="osx-64") == [
+        "https://conda.anaconda.org/a/osx-64", "https://conda.anaconda.org/a/noarch",
+        "https://conda.anaconda.org/b/osx-64", "https://conda.anaconda.org/b/noarch",
+        "https://repo.example/main/osx-64", "https://repo.example/main/noarch",
+        f"file://{layout.root}/conda-bld/osx-64", f"file://{layout.root}/conda-bld/noarch"]
+    assert channel_urls(cfg, ["https://x.example/ch/linux-64"]) == [
+        "https://x.example/ch/linux-64", "https://x.example/ch/noarch"]

@@ -119,3 +119,10 @@ def test_registry():
     with pytest.raises(AttributeError):
         KEYS["channels"].name = "x"  # type: ignore[misc]
     assert isinstance(KEYS["channels"], Key)
+
+
+def test_aliases_are_consistent():
+    from umm.config.keys import ALIASES, ALIASES_OF
+
+    assert {a: c for c, al in ALIASES_OF.items() for a in al} == ALIASES
+    assert all(c in KEYS and a not in KEYS for a, c in ALIASES.items())

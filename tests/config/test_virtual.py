@@ -74,12 +74,15 @@ def test_cuda_detection_never_fails():
     assert isinstance(V.cuda_version(), str)
 
 
-def test_as_records_when_specs_has_package_record():
-    specs = pytest.importorskip("umm.specs")
-    if not hasattr(specs, "PackageRecord"):
-        pytest.skip("umm.specs.PackageRecord not available yet")
+def test_as_package_records(layout):
+    from umm.config import virtual_package_records
+
     recs = V.as_records([V.VirtualPackage("__unix")], "linux-64")
     assert recs[0].name == "__unix" and str(recs[0].version) == "0"
+    layout.environ.update({"CONDA_OVERRIDE_GLIBC": "2.17", "CONDA_OVERRIDE_CUDA": "12.4"})
+    recs = {r.name: r for r in virtual_package_records(layout.load({"platform": "linux-64"}))}
+    assert str(recs["__glibc"].version) == "2.17" and recs["__glibc"].build == "0"
+    assert str(recs["__cuda"].version) == "12.4" and recs["__cuda"].subdir == "linux-64"
 
 
 def test_config_virtual_packages_use_the_config_environment(layout):

@@ -71,6 +71,18 @@ class RequestLog:
         return f"<{self.method} {self.path} -> {self.status}{' ' + self.fault if self.fault else ''}>"
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError, OSError)):
+            return  # clients hanging up (timeouts, resets) are part of the tests
+        super().handle_error(request, client_address)
+
+
 class ChannelServer:
     """Serves ``root`` on ``http://127.0.0.1:<port>``; see the module docstring."""
 
@@ -91,8 +103,7 @@ class ChannelServer:
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> "ChannelServer":
         handler = type("Handler", (_Handler,), {"srv": self})
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        httpd.daemon_threads = True
+        httpd = _QuietServer(("127.0.0.1", 0), handler)
         self._httpd = httpd
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True, name="channel-server")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, List, Optional
+from typing import Any, List
 
 SUBCOMMANDS = {
     "list": "List configuration values",
@@ -248,7 +248,7 @@ def _run_remove(args: argparse.Namespace, command: str) -> int:
     return 0
 
 
-def _run_remove_key(args: argparse.Namespace, command: str) -> Optional[int]:
+def _run_remove_key(args: argparse.Namespace, command: str) -> int:
     from umm.config.rcedit import RcDocument, remove_key
 
     cfg = _load(args)

@@ -34,12 +34,12 @@ def cli_values(args: Any) -> Dict[str, Any]:
 
 
 def system_dirs(environ: Optional[Mapping[str, str]] = None) -> Sequence[str]:
-    from umm.config.sources import SYSTEM_DIRS
+    from umm.config.sources import default_system_dirs
 
     env = os.environ if environ is None else environ
     value = env.get(SYSTEM_DIRS_VAR)
     if value is None:
-        return SYSTEM_DIRS
+        return default_system_dirs()
     return tuple(p for p in value.split(os.pathsep) if p)
 
 
@@ -83,12 +83,16 @@ def context_json(cfg: Any) -> str:
     from umm.config import params
 
     doc = {
-        "prefixes": params.prefixes(cfg), "network": params.network_options(cfg),
-        "repodata": params.repodata_options(cfg), "link": params.link_options(cfg),
+        "prefixes": params.prefixes(cfg), "link": params.link_options(cfg),
         "solver": params.solver_options(cfg), "output": params.output_options(cfg),
         "shell": params.shell_options(cfg),
     }
     out = {k: dataclasses.asdict(v) for k, v in doc.items()}
     out["channels"] = cfg.get("channels")
+    out["network"] = {k: cfg.get(k) for k in (
+        "ssl_verify", "cacert_path", "client_ssl_cert", "client_ssl_cert_key", "proxy_servers",
+        "remote_connect_timeout_secs", "remote_read_timeout_secs", "remote_max_retries",
+        "remote_backoff_factor", "offline", "download_threads")}
+    out["network"]["user_agent"] = params.user_agent()
     out["rc_files"] = cfg.rc_paths
     return json.dumps(out, indent=4, default=str)

@@ -42,8 +42,8 @@ class ConfigValueError(ConfigError):
         self.expected = expected
 
 
-class UnknownConfigKey(ConfigError):
-    """A key that umm does not know (for ``config get/set/describe``)."""
+class UnknownConfigKey(ConfigError, KeyError):
+    """A key that umm does not know (also a ``KeyError``: a Config is a Mapping)."""
 
     def __init__(self, key: str, reason: str = "") -> None:
         super().__init__(f"unknown configuration key '{key}'" + (f": {reason}" if reason else ""))

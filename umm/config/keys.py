@@ -350,6 +350,11 @@ _KEYS: Tuple[Key, ...] = (
 
 KEYS: Dict[str, Key] = {k.name: k for k in _KEYS}
 
+# other spellings accepted for a key (in rc files and when reading a Config)
+ALIASES: Dict[str, str] = {"client_cert": "client_ssl_cert", "client_key": "client_ssl_cert_key"}
+ALIASES_OF: Dict[str, Tuple[str, ...]] = {"client_ssl_cert": ("client_cert",),
+                                          "client_ssl_cert_key": ("client_key",)}
+
 # keys conda (not micromamba) reads: accepted silently in rc files, never used
 CONDA_ONLY_KEYS = frozenset({
     "show_channel_urls", "auto_update_conda", "notify_outdated_conda", "report_errors",
@@ -369,9 +374,10 @@ CONDA_ONLY_KEYS = frozenset({
 
 
 def get(name: str) -> Key:
-    """The key called ``name``; raises :class:`~umm.config.errors.UnknownConfigKey`."""
+    """The key called ``name`` (or an alias of it); raises
+    :class:`~umm.config.errors.UnknownConfigKey`."""
     try:
-        return KEYS[name]
+        return KEYS[ALIASES.get(name, name)]
     except KeyError:
         from umm.config.errors import UnknownConfigKey
 

@@ -86,6 +86,9 @@ class _Loader:
                 if key.rc_level == K.RC_HOME and f.level not in _RC_LEVELS_FOR_HOME_KEYS:
                     continue
                 entry = f.entries.get(key.name)
+                if entry is None and key.name in K.ALIASES_OF:
+                    entry = next((f.entries[a] for a in K.ALIASES_OF[key.name]
+                                  if a in f.entries), None)
                 if entry is None or entry.value is None:
                     continue
                 try:
@@ -127,7 +130,7 @@ class _Loader:
     def warn_unknown_keys(self) -> None:
         for f in self.rc_files:
             for name, entry in f.entries.items():
-                key = K.KEYS.get(name)
+                key = K.KEYS.get(K.ALIASES.get(name, name))
                 if key is None:
                     if name not in K.CONDA_ONLY_KEYS:
                         self.reporter.warning(
@@ -171,7 +174,7 @@ def _validate_default_root(path: str) -> None:
 
 def load(cli: Optional[Mapping[str, Any]] = None, api: Optional[Mapping[str, Any]] = None, *,
          environ: Optional[Mapping[str, str]] = None, home: Optional[str] = None,
-         cwd: Optional[str] = None, system_dirs: Sequence[str] = S.SYSTEM_DIRS,
+         cwd: Optional[str] = None, system_dirs: Optional[Sequence[str]] = None,
          fallbacks: Sequence[str] = ALL_FALLBACKS, host_platform: Optional[str] = None,
          reporter: Reporter = NULL) -> Config:
     """Load the configuration.
@@ -190,6 +193,8 @@ def load(cli: Optional[Mapping[str, Any]] = None, api: Optional[Mapping[str, Any
         home = environ.get("HOME") or os.path.expanduser("~")
     home = os.path.normpath(home)
     cwd = cwd or os.getcwd()
+    if system_dirs is None:
+        system_dirs = S.default_system_dirs()
     if host_platform is None:
         from umm.config._platform import current_platform
 
@@ -285,7 +290,7 @@ def _post_process(ld: _Loader) -> None:
     if not _valid_platform(plat.value):
         src = plat.origin[0] if plat.origin else "default"
         raise ConfigValueError("platform", plat.value, src,
-                               "a platform such as linux-64, osx-arm64, win-64 or noarch")
+                               "a known platform such as linux-64, osx-arm64, win-64 or noarch")
     if not s["log_level"].is_set:
         level = _log_level_fallback(bool(s["json"].value), int(s["verbose"].value or 0),
                                     s["verbose"].is_set)
@@ -294,12 +299,9 @@ def _post_process(ld: _Loader) -> None:
 
 
 def _valid_platform(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    if value == "noarch":
-        return True
-    os_name, sep, arch = value.partition("-")
-    return bool(sep and os_name.isalnum() and arch.replace("_", "").isalnum())
+    from umm.specs import Platform
+
+    return isinstance(value, str) and Platform.is_known(value)
 
 
 def _log_level_fallback(json: bool, verbose: int, verbose_set: bool) -> str:

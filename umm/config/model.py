@@ -1,9 +1,10 @@
 """The loaded configuration: :class:`Config` and its per-key :class:`Setting`."""
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from collections.abc import Mapping
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from umm.config.keys import KEYS, Key
+from umm.config.keys import ALIASES, KEYS, Key
 from umm.config.sources import RcFile, RcLocation
 
 DEFAULT = "default"
@@ -90,11 +91,15 @@ def merge(key: Key, entries: Sequence[Tuple[str, Any]], default: Any) -> Tuple[A
     return entries[0][1], tuple(s for s, _ in entries)
 
 
-class Config:
+class Config(Mapping):
     """Every configuration key's value and sources, as loaded by :func:`umm.config.load`.
 
-    Read it with :meth:`get`; consumers should take the small frozen parameter
-    objects built by :mod:`umm.config.params` rather than the whole ``Config``.
+    A read-only mapping from key names (and their aliases, e.g. ``client_cert``) to
+    merged values: ``cfg["channels"]``, ``cfg.get("offline")``; lists and dicts are
+    copies. ``cfg[unknown]`` raises :class:`~umm.config.errors.UnknownConfigKey` (a
+    ``KeyError``); ``cfg.get(unknown)`` gives the default. Consumers should take the
+    small frozen parameter objects of :mod:`umm.config.params` (or build their own
+    with ``from_config(cfg)``) rather than keep the whole ``Config``.
     """
 
     __slots__ = ("_settings", "rc_files", "searched", "home", "environ", "cwd", "host_platform",
@@ -119,14 +124,13 @@ class Config:
 
     def setting(self, key: str) -> Setting:
         try:
-            return self._settings[key]
+            return self._settings[ALIASES.get(key, key)]
         except KeyError:
             from umm.config.errors import UnknownConfigKey
 
             raise UnknownConfigKey(key) from None
 
-    def get(self, key: str) -> Any:
-        """The merged value of ``key`` (lists and dicts are copies)."""
+    def __getitem__(self, key: str) -> Any:
         value = self.setting(key).value
         if isinstance(value, list):
             return list(value)
@@ -134,7 +138,11 @@ class Config:
             return {k: list(v) if isinstance(v, list) else v for k, v in value.items()}
         return value
 
-    __getitem__ = get
+    def __iter__(self) -> Iterator[str]:
+        return iter([k for k in KEYS if k in self._settings])
+
+    def __len__(self) -> int:
+        return len(self._settings)
 
     def sources(self, key: str) -> List[Tuple[str, Any]]:
         """Every source that set ``key``, highest precedence first, as ``(source, value)``."""
@@ -147,19 +155,13 @@ class Config:
     def origin(self, key: str) -> Origin:
         return self.setting(key).origin
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._settings
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(k for k in KEYS if k in self._settings)
-
     @property
     def root_prefix(self) -> str:
-        return self.get("root_prefix")
+        return self["root_prefix"]
 
     @property
     def target_prefix(self) -> Optional[str]:
-        return self.get("target_prefix")
+        return self["target_prefix"]
 
     @property
     def rc_paths(self) -> List[str]:

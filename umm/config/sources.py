@@ -25,11 +25,14 @@ from umm.config.errors import ConfigFileError
 SYSTEM, ROOT, HOME, TARGET, ENVVAR, EXPLICIT = "system", "root", "home", "target", "env", "explicit"
 LEVELS = (SYSTEM, ROOT, HOME, TARGET, ENVVAR, EXPLICIT)
 
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    SYSTEM_DIRS: Tuple[str, ...] = (os.path.join(os.environ.get("PROGRAMDATA", "C:\\ProgramData"),
-                                                 "conda"),)
-else:
-    SYSTEM_DIRS = ("/etc/conda", "/var/lib/conda")
+UNIX_SYSTEM_DIRS: Tuple[str, ...] = ("/etc/conda", "/var/lib/conda")
+
+
+def default_system_dirs() -> Tuple[str, ...]:
+    """``/etc/conda`` and ``/var/lib/conda``; ``%PROGRAMDATA%\\conda`` on Windows."""
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        return (os.path.join(os.environ.get("PROGRAMDATA", "C:\\ProgramData"), "conda"),)
+    return UNIX_SYSTEM_DIRS
 
 _PREFIX_NAMES = (".condarc", "condarc", "condarc.d", ".mambarc")
 _CONFIG_NAMES = frozenset({".condarc", "condarc", ".mambarc", "mambarc"})
@@ -72,7 +75,7 @@ class RcLocation:
 
 
 def search_path(home: str, root_prefix: Optional[str], target_prefix: Optional[str],
-                environ: Mapping[str, str], system_dirs: Sequence[str] = SYSTEM_DIRS,
+                environ: Mapping[str, str], system_dirs: Sequence[str] = UNIX_SYSTEM_DIRS,
                 upto: str = ENVVAR, use_env_vars: bool = True) -> List[RcLocation]:
     """The rc locations up to level ``upto`` (inclusive), lowest precedence first."""
     order = LEVELS.index(upto)

@@ -45,8 +45,60 @@ def is_package_ref(text: str) -> bool:
     return text.endswith(PACKAGE_EXTENSIONS)
 
 
+_FAST_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*\Z").match
+_FAST_BAD = frozenset("[]()#:@'\"\t\n\r\\")
+_OP_CHARS = frozenset("=<>!~,|")
+
+
 def parse_fields(original: str) -> Dict[str, Any]:
     """The keyword arguments of ``MatchSpec(...)`` for ``original``."""
+    fields = _fast_fields(original)
+    return fields if fields is not None else parse_fields_full(original)
+
+
+def _fast_fields(text: str) -> Optional[Dict[str, Any]]:
+    """The common ``name [version [build]]`` form of repodata depends, or None."""
+    if _FAST_BAD.intersection(text) or " if " in text:
+        return None
+    toks = text.split()
+    n = len(toks)
+    if n == 0 or n > 3 or not _FAST_NAME(toks[0]) or toks[0].endswith((".tar.bz2", ".conda")):
+        return None
+    if n == 1:
+        return {"name": toks[0]}
+    version = toks[1]
+    if version[-1] in _OP_CHARS or version.startswith((",", "|")):
+        return None
+    for i in range(1, len(version)):
+        if version[i] == "=" and version[i - 1] not in "=<>!~,|":
+            return None  # "1.2=build": the full grammar splits the build off
+    build = None
+    if n == 3:
+        build = toks[2]
+        if _OP_CHARS.intersection(build) or "-" in build:
+            return None
+    fields: Dict[str, Any] = {"name": toks[0]}
+    version = _equals_rule(version, build)
+    if version is not None:
+        fields["version"] = version
+    if build is not None:
+        fields["build"] = build
+    return fields
+
+
+def _equals_rule(version: str, build: Optional[str]) -> Optional[str]:
+    """conda: ``=1.2`` means ``1.2*``, but ``=1.2=build`` means exactly ``1.2``."""
+    if version == "=":
+        return None  # conda accepts "numpy=" as "numpy"
+    if version.startswith("=") and not version.startswith("=="):
+        tail = version[1:]
+        if not any(c in tail for c in "=,|"):
+            return tail if build is not None or tail.endswith("*") else tail + "*"
+    return version
+
+
+def parse_fields_full(original: str) -> Dict[str, Any]:
+    """:func:`parse_fields` without the fast path (every step of the grammar)."""
     s = original.strip()
     if not s:
         raise _fail(original, "empty match spec", 0)
@@ -119,12 +171,7 @@ def parse_fields(original: str) -> Dict[str, Any]:
         version, build = split_version_build(rest)
         if build is not None and any(c.isspace() for c in build):
             raise _fail(original, f"invalid build string '{build}'", original.find(build))
-        if version == "=":
-            version = None  # conda accepts "numpy=" as "numpy"
-        elif version.startswith("=") and not version.startswith("=="):
-            tail = version[1:]
-            if not any(c in tail for c in "=,|"):
-                version = tail if build is not None or tail.endswith("*") else tail + "*"
+        version = _equals_rule(version, build)
     fields: Dict[str, Any] = {"name": name}
     if channel:
         fields["channel"] = channel

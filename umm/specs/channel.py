@@ -348,6 +348,8 @@ class ChannelContext:
 
     def _from_url(self, url: str, platforms: Optional[Tuple[str, ...]], raw: str) -> Channel:
         url, token, auth, token_pos = split_url(url.strip())
+        if not _strip_scheme(url).strip("/"):
+            raise InvalidChannel(raw, "URL has no location")
         url = url.rstrip("/")
         package = None
         head, _, last = url.rpartition("/")
@@ -357,8 +359,6 @@ class ChannelContext:
         if last in _SUBDIRS and head and not head.endswith(":/"):
             platforms = _with_noarch(last) if package is None else (last,)
             url = head
-        if not _strip_scheme(url).strip("/"):
-            raise InvalidChannel(raw, "URL has no location")
         return Channel(self._canonical_for_url(url), url, token, auth, platforms, package,
                        token_pos if token_pos <= len(url) else -1)
 

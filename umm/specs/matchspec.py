@@ -76,12 +76,15 @@ class MatchSpec:
         self._license_family = (license_family or "").strip() or None
         self._track_features = _feature_set(track_features)
         self._features = _feature_set(features)
+        for pattern in (self._name, self._build, self._license, self._license_family):
+            if pattern is not None and pattern[:1] == "^":
+                compile_string_matcher(pattern)  # a bad regex fails here, not when matching
         self._ident = (self._name, self._version, self._build, self._build_number,
                        self._channel, self._subdir, self._md5, self._sha256, self._fn,
                        self._url, self._license, self._license_family,
                        self._track_features, self._features)
         self._hash = hash(self._ident)
-        self._checks = self._compile()
+        self._checks: Optional[List[Check]] = None  # compiled on first match
         self._str = None
 
     # parsing ---------------------------------------------------------------------------
@@ -115,6 +118,24 @@ class MatchSpec:
             channel = P.channel_display(channel)
         return cls(name=record.name, version=f"=={record.version}", build=record.build,
                    channel=channel, subdir=record_subdir(record) if channel else None)
+
+    @classmethod
+    def from_dist_str(cls, text: str) -> "MatchSpec":
+        """An exact spec from a dist string: ``[channel[/subdir]::]name-version-build[.ext]``
+        (``conda-meta/history`` lines, ``conda list --explicit`` style names)."""
+        raw = text
+        text = text.strip()
+        channel = subdir = None
+        if "::" in text:
+            chan, _, text = text.rpartition("::")
+            channel, subdir = P.parse_channel(chan, raw)
+        name, version, build = P.split_dist(text, raw)
+        fn = text if text.endswith((".tar.bz2", ".conda")) else None
+        try:
+            return cls(name=name, version=f"=={version}", build=build, channel=channel,
+                       subdir=subdir, fn=fn)
+        except SpecError as exc:
+            raise InvalidMatchSpec(raw, _inner_reason(exc)) from None
 
     def replace(self, **changes: Any) -> "MatchSpec":
         """A copy with some fields changed (``None`` clears a field)."""
@@ -264,7 +285,10 @@ class MatchSpec:
         """Does ``record`` (a PackageRecord-like object or a mapping) satisfy this spec?"""
         if isinstance(record, Mapping):
             record = _from_mapping(record)
-        for check in self._checks:
+        checks = self._checks
+        if checks is None:
+            checks = self._checks = self._compile()
+        for check in checks:
             if not check(record):
                 return False
         return True
@@ -333,8 +357,10 @@ def _from_mapping(d: Mapping[str, Any]) -> Any:
 
 
 def _version_of(record: Any) -> Version:
-    v = getattr(record, "version_obj", None)
-    return v if v is not None else Version.parse(str(record.version))
+    try:
+        return record.version_obj
+    except AttributeError:
+        return Version.parse(str(record.version))
 
 
 def _exact_attr(field: str, want: str, lower: bool = False) -> Check:

@@ -93,7 +93,11 @@ class PackageRecord:
     def from_json(cls, d: Mapping[str, Any]) -> "PackageRecord":
         """Wrap a JSON object (taken over, not copied)."""
         self = cls.__new__(cls)
-        self._init(d if isinstance(d, dict) else dict(d))  # type: ignore[arg-type]
+        if not isinstance(d, dict):
+            if not isinstance(d, Mapping):
+                raise InvalidRecord(repr(d)[:60], "a record must be a JSON object")
+            d = dict(d)
+        self._init(d)  # type: ignore[arg-type]
         return self
 
     def to_json(self) -> Dict[str, Any]:

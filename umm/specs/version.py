@@ -18,7 +18,7 @@ tuple comparisons and ``hash`` is consistent with ``==``.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Tuple, Union
+from typing import Any, Callable, Dict, Tuple, Union
 
 from umm.specs.errors import InvalidVersion
 
@@ -36,6 +36,8 @@ _EMPTY_KEY = (_END,)
 
 _CACHE: Dict[str, "Version"] = {}
 _PART_KEYS: Dict[Part, tuple] = {}
+_PARTS: Dict[str, Part] = {}  # part text -> components
+_EPOCH0: Part = (0,)
 _CACHE_MAX = 500_000
 
 
@@ -84,19 +86,25 @@ def _parts_key(parts: Tuple[Part, ...]) -> tuple:
 
 
 def _split_part(part: str) -> Part:
-    comps = []
+    comps = _PARTS.get(part)
+    if comps is not None:
+        return comps
+    out: list = []
     for run in _SPLIT(part):
         if run.isdigit():
-            comps.append(int(run))
+            out.append(int(run))
         elif run == "post":
-            comps.append(_INF)
+            out.append(_INF)
         elif run == "dev":
-            comps.append("DEV")
+            out.append("DEV")
         else:
-            comps.append(run)
+            out.append(run)
     if part[0].isalpha():
-        comps.insert(0, 0)
-    return tuple(comps)
+        out.insert(0, 0)
+    comps = tuple(out)
+    if len(_PARTS) < 100_000:
+        _PARTS[part] = comps
+    return comps
 
 
 def _parse_components(text: str) -> Tuple[str, Tuple[Part, ...], Tuple[Part, ...]]:
@@ -105,7 +113,16 @@ def _parse_components(text: str) -> Tuple[str, Tuple[Part, ...], Tuple[Part, ...
     if not s:
         raise InvalidVersion(text, "empty version string")
     if _SIMPLE(s):  # the common case: dotted numbers only
-        return s, ((0,),) + tuple((int(x),) for x in s.split(".")), ()
+        parts = [_EPOCH0]
+        cache = _PARTS
+        for x in s.split("."):
+            p = cache.get(x)
+            if p is None:
+                p = (int(x),)
+                if len(cache) < 100_000:
+                    cache[x] = p
+            parts.append(p)
+        return s, tuple(parts), ()
     if not _CHECK(s):
         if "-" in s and "_" not in s:
             s = s.replace("-", "_")
@@ -114,7 +131,7 @@ def _parse_components(text: str) -> Tuple[str, Tuple[Part, ...], Tuple[Part, ...
             raise InvalidVersion(text, "invalid character(s)", bad)
     pieces = s.split("!")
     if len(pieces) == 1:
-        epoch: Part = (0,)
+        epoch: Part = _EPOCH0
     elif len(pieces) == 2:
         if not pieces[0].isdigit():
             raise InvalidVersion(text, "epoch must be an integer", 0)
@@ -136,8 +153,8 @@ def _parse_components(text: str) -> Tuple[str, Tuple[Part, ...], Tuple[Part, ...
     local_strs = rest[1].replace("_", ".").split(".") if len(rest) == 2 else []
     if "" in strs or "" in local_strs:
         raise InvalidVersion(text, "empty version component", _empty_pos(s))
-    parts = (epoch,) + tuple(_split_part(p) for p in strs)
-    local = tuple(_split_part(p) for p in local_strs)
+    parts = (epoch,) + tuple([_split_part(p) for p in strs])
+    local = tuple([_split_part(p) for p in local_strs])
     return s, parts, local
 
 
@@ -146,6 +163,53 @@ def _empty_pos(s: str) -> int:
         if s[i] in "._+!" and (i + 1 == len(s) or s[i + 1] in "._+" or i == 0):
             return i
     return 0
+
+
+def _strip0(p: Part) -> Part:
+    """A part without trailing zero components (what zero padding cannot tell apart)."""
+    n = len(p)
+    while n and p[n - 1] == 0:
+        n -= 1
+    return p if n == len(p) else p[:n]
+
+
+def startswith_matcher(prefix: "Version") -> "Callable[[Version], bool]":
+    """A fast ``lambda v: v.startswith(prefix)`` with the prefix work done once."""
+    local = bool(prefix._local)
+    t2 = prefix._local if local else prefix._parts
+    main = prefix._parts
+    nt = len(t2) - 1
+    head = tuple(_strip0(p) for p in t2[:nt])
+    v2 = t2[nt]
+    nc = len(v2) - 1
+    vhead = _strip0(v2[:nc])
+    c2 = v2[nc]
+    c2_is_str = c2.__class__ is str
+
+    def starts(x: "Version") -> bool:
+        if local:
+            if not _eq_parts(x._parts, main):
+                return False
+            t1 = x._local
+        else:
+            t1 = x._parts
+        n1 = len(t1)
+        for i in range(nt):
+            a = t1[i] if i < n1 else ()
+            b = head[i]
+            if a != b and _strip0(a) != b:
+                return False
+        v1 = t1[nt] if n1 > nt else ()
+        if nc:
+            a = v1[:nc]
+            if a != vhead and _strip0(a) != vhead:
+                return False
+        c1 = v1[nc] if len(v1) > nc else 0
+        if c2_is_str:
+            return c1.__class__ is str and c1.startswith(c2)  # type: ignore[union-attr]
+        return c1 == c2
+
+    return starts
 
 
 def _eq_parts(t1: Tuple[Part, ...], t2: Tuple[Part, ...]) -> bool:
@@ -188,7 +252,14 @@ class Version:
             return text
         if not isinstance(text, str):
             raise InvalidVersion(str(text), f"expected a string, got {type(text).__name__}")
-        v = cls(text)
+        norm, parts, local = _parse_components(text)
+        v = _new(cls)
+        v._text = text if text[:1].strip() and text[-1:].strip() else text.strip()
+        v._norm = norm
+        v._parts = parts
+        v._local = local
+        v._key = None
+        v._hash = None
         if len(_CACHE) >= _CACHE_MAX:
             _CACHE.clear()
         _CACHE[text] = v
@@ -232,28 +303,13 @@ class Version:
                              else _EMPTY_KEY)
         return k
 
+    def _sort_key(self) -> tuple:
+        return self.sort_key
+
     # helpers for specs ---------------------------------------------------------
     def startswith(self, other: "Version") -> bool:
         """conda's prefix test: ``1.2.3`` starts with ``1.2``; ``1.2ab`` with ``1.2a``."""
-        if other._local:
-            if not _eq_parts(self._parts, other._parts):
-                return False
-            t1, t2 = self._local, other._local
-        else:
-            t1, t2 = self._parts, other._parts
-        nt = len(t2) - 1
-        if not _eq_parts(t1[:nt], t2[:nt]):
-            return False
-        v1 = t1[nt] if len(t1) > nt else ()
-        v2 = t2[nt]
-        nc = len(v2) - 1
-        if not _eq_parts((v1[:nc],), (v2[:nc],)):
-            return False
-        c1 = v1[nc] if len(v1) > nc else 0
-        c2 = v2[nc]
-        if c2.__class__ is str:
-            return c1.__class__ is str and c1.startswith(c2)  # type: ignore[union-attr]
-        return c1 == c2
+        return startswith_matcher(other)(self)
 
     def compatible_prefix(self) -> "Version":
         """The prefix ``~=`` requires: the normalised text without its last ``.`` part."""
@@ -315,9 +371,14 @@ class Version:
         return (Version.parse, (self._text,))
 
 
+_new = object.__new__
+
+
 def clear_cache() -> None:
-    """Forget every cached :class:`Version` (for memory measurements and tests)."""
+    """Forget every cached :class:`Version` and part split (for measurements and tests)."""
     _CACHE.clear()
+    _PARTS.clear()
+    _PART_KEYS.clear()
 
 
 def __getattr__(name: str) -> Any:  # VersionSpec lives next door; lazy to avoid a cycle

@@ -21,7 +21,7 @@ import re
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple, Union
 
 from umm.specs.errors import InvalidVersion, InvalidVersionSpec
-from umm.specs.version import Version
+from umm.specs.version import Version, startswith_matcher
 
 Matcher = Callable[[Version], bool]
 
@@ -48,7 +48,8 @@ def _always(v: Version) -> bool:
 class VersionSpec:
     """An immutable, parsed version constraint. ``str()`` is its canonical form."""
 
-    __slots__ = ("_kind", "_version", "_children", "_pattern", "_matcher", "_str", "_ident")
+    __slots__ = ("_kind", "_version", "_children", "_pattern", "_matcher", "_str", "_ident",
+                 "_hash")
 
     @property
     def kind(self) -> str:
@@ -112,6 +113,7 @@ class VersionSpec:
             self._ident = (kind, version.normalized)
         else:
             self._ident = (kind, pattern)
+        self._hash = None
         return self
 
     @classmethod
@@ -135,6 +137,7 @@ class VersionSpec:
         else:
             self._str = "|".join(c._str for c in flat)
         self._ident = (kind, tuple(c._ident for c in flat))
+        self._hash = None
         return self
 
     @classmethod
@@ -210,7 +213,10 @@ class VersionSpec:
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self._ident)
+        h = self._hash
+        if h is None:
+            h = self._hash = hash(self._ident)
+        return h
 
     def __reduce__(self):
         return (VersionSpec.parse, (self._str,))
@@ -227,24 +233,25 @@ def _leaf_matcher(kind: str, v: Optional[Version], pattern: Optional[str]) -> Ma
     assert v is not None
     key = v.sort_key
     if kind == "==":
-        return lambda x: x.sort_key == key
+        return lambda x: (x._key or x._sort_key()) == key
     if kind == "!=":
-        return lambda x: x.sort_key != key
+        return lambda x: (x._key or x._sort_key()) != key
     if kind == ">=":
-        return lambda x: x.sort_key >= key
+        return lambda x: (x._key or x._sort_key()) >= key
     if kind == ">":
-        return lambda x: x.sort_key > key
+        return lambda x: (x._key or x._sort_key()) > key
     if kind == "<=":
-        return lambda x: x.sort_key <= key
+        return lambda x: (x._key or x._sort_key()) <= key
     if kind == "<":
-        return lambda x: x.sort_key < key
+        return lambda x: (x._key or x._sort_key()) < key
     if kind == STARTSWITH:
-        return lambda x: x.startswith(v)
+        return startswith_matcher(v)
     if kind == NOT_STARTSWITH:
-        return lambda x: not x.startswith(v)
+        starts = startswith_matcher(v)
+        return lambda x: not starts(x)
     if kind == "~=":
-        prefix = v.compatible_prefix()
-        return lambda x: x.sort_key >= key and x.startswith(prefix)
+        prefix = startswith_matcher(v.compatible_prefix())
+        return lambda x: (x._key or x._sort_key()) >= key and prefix(x)
     raise AssertionError(kind)
 
 
