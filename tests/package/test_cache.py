@@ -367,3 +367,9 @@ def test_tarball_path(channel_server, channel, client, tmp_path: Path) -> None:
     cache = PackageCache([tmp_path / "mine", other])
     assert cache.tarball_path(channel[0]) == str(other / channel[0]["fn"])
     assert cache.tarball_path(channel[1]) == str(tmp_path / "mine" / channel[1]["fn"])
+
+
+def test_conflicting_records_for_one_dist(channel, tmp_path: Path) -> None:
+    other = dict(channel[0], sha256="f" * 64, url="http://127.0.0.1:9/other/" + channel[0]["fn"])
+    with pytest.raises(CacheError, match="two different packages"):
+        PackageCache([tmp_path / "pkgs"]).ensure([channel[0], other], None)

@@ -321,6 +321,11 @@ class PackageCache:
                 todo.setdefault(dist_name(record), []).append(record)
         if not todo:
             return result
+        for dist, recs in todo.items():
+            digests = {str(_get(r, "sha256")).lower() for r in recs if _get(r, "sha256")}
+            if len(digests) > 1:
+                raise CacheError(self.dirs[0], f"two different packages would both be "
+                                 f"extracted to {dist} (different sha256)")
         target = self.writable_dir()
         jobs = [_Job(recs[0]) for recs in todo.values()]
         cancel = threading.Event()
@@ -346,7 +351,8 @@ class PackageCache:
             if cancel.is_set():
                 raise Cancelled("cancelled")
             lock = FileLock(os.path.join(target, job.dist + LOCK_SUFFIX),
-                            timeout=self.lock_timeout, reporter=reporter, what=job.dist)
+                            timeout=self.lock_timeout, reporter=reporter, what=job.dist,
+                            cancel=cancel)
             lock.acquire()
             job.lock = lock
             handed_over = False
