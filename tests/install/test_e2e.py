@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -60,6 +59,8 @@ def channel(tmp_path_factory, shared_data: Path) -> Iterator[ChannelServer]:
 
 
 def _umm(env: UmmEnv, channel: ChannelServer, *args: str, **kw):
+    # the test channel's python has no pip package to depend on
+    env.environ["MAMBA_ADD_PIP_AS_PYTHON_DEPENDENCY"] = "false"
     return env.run(*args, "-c", channel.url, "--override-channels", **kw)
 
 
@@ -158,7 +159,7 @@ def test_sigint_mid_transaction_leaves_env_as_before(umm_env: UmmEnv, channel: C
         marker.unlink()
     proc = subprocess.Popen(umm_command() + ["install", "-n", "s", "slow-post-link", "hello=2.0",
                                              "-y", "-c", channel.url, "--override-channels"],
-                            env=umm_env.environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(umm_env.environ, MAMBA_ADD_PIP_AS_PYTHON_DEPENDENCY="false"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     deadline = time.time() + 60
     while not marker.exists() and time.time() < deadline and proc.poll() is None:
@@ -181,3 +182,28 @@ def test_errors_are_one_line(umm_env: UmmEnv, channel: ChannelServer) -> None:
     assert (umm_env.root_prefix / "envs/e/conda-meta/history").exists()
     proc = umm_env.run("remove", "-n", "e", "zlib", "-y")
     assert proc.returncode != 0 and "not installed" in proc.stderr
+
+
+@pytest.mark.parametrize("flag,check", [
+    ("--copy", lambda p: p.stat().st_nlink == 1 and not p.is_symlink()),
+    ("--always-softlink", lambda p: p.is_symlink()),
+    (None, lambda p: p.stat().st_nlink > 1),
+])
+def test_link_flags(umm_env: UmmEnv, channel: ChannelServer, flag, check) -> None:
+    args = ["create", "-n", "l", "hello=1.0", "-y"] + ([flag] if flag else [])
+    _umm(umm_env, channel, *args, check=True)
+    assert check(umm_env.root_prefix / "envs/l/share/hello.txt")
+
+
+def test_offline_from_a_warm_cache(umm_env: UmmEnv, channel: ChannelServer) -> None:
+    _umm(umm_env, channel, "create", "-n", "on", "needs-hello", "-y", check=True)
+    before = len(channel.requests())
+    proc = _umm(umm_env, channel, "create", "-n", "off", "needs-hello", "-y", "--offline", check=True)
+    assert len(channel.requests()) == before, proc.stderr
+    assert (umm_env.root_prefix / "envs/off/share/needs-hello.txt").exists()
+
+
+def test_download_only_fills_the_cache_but_not_the_env(umm_env: UmmEnv, channel: ChannelServer) -> None:
+    _umm(umm_env, channel, "create", "-n", "d", "hello=1.0", "-y", "--download-only", check=True)
+    assert not (umm_env.root_prefix / "envs/d").exists()
+    assert (umm_env.root_prefix / "pkgs/hello-1.0-0/info/index.json").exists()

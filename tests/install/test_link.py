@@ -147,3 +147,18 @@ def test_reporter_sees_link_tasks(cache: Cache, prefix: Path) -> None:
     rep = RecordingReporter()
     execute(prefix, link=[cache.add(_simple())], reporter=rep)
     assert ("finish", "link", "simple", True, "") in rep.events
+
+
+def test_extra_safety_checks_catch_a_corrupt_cache(cache: Cache, prefix: Path) -> None:
+    from umm.install.errors import SafetyCheckFailed
+
+    req = cache.add(_simple())
+    execute(prefix, link=[cache.add(Package("base", files=[File("share/base.txt", "b")]))])
+    from tests.install.conftest import snapshot
+    before = snapshot(prefix)
+    (req.extracted_dir / "share/simple/data.txt").write_text("tampered\n")
+    execute(prefix.parent / "unchecked", link=[req])  # without the option nothing is read back
+    with pytest.raises(SafetyCheckFailed) as err:
+        execute(prefix, link=[req], options=LinkOptions(extra_safety_checks=True))
+    assert err.value.path == "share/simple/data.txt"
+    assert snapshot(prefix) == before

@@ -1,7 +1,6 @@
 """noarch: python packages: site-packages mapping, entry points, .pyc compilation."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import pytest
 from tests.install.conftest import Cache, snapshot
 from tests.support import builder
 from tests.support.builder import File, Package
-from umm.install import HistoryEntry, LinkOptions, PrefixData, execute, read_history
+from umm.install import HistoryEntry, PrefixData, execute, read_history
 from umm.install.errors import (LinkError, LinkScriptFailed, PathConflictError, PrefixLocked,
                                 TransactionInterrupted)
 from umm.install.lock import PrefixLock

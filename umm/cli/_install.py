@@ -89,9 +89,11 @@ def parse_specs(texts: Sequence[str]) -> List[Any]:
     return [MatchSpec.parse(t) for t in texts]
 
 
-def sources_for(cfg: Any, client: Any) -> List[Any]:
+def sources_for(cfg: Any, client: Any, reporter: Reporter) -> List[Any]:
+    """One record source per channel (``umm.repodata.load_channels``), in priority order."""
     from umm.config.channels import channel_context
-    from umm.install._standins import load_sources
+    from umm.repodata.loader import load_channels
+    from umm.repodata.options import RepodataOptions
 
     ctx = channel_context(cfg)
     channels: List[Any] = []
@@ -101,25 +103,18 @@ def sources_for(cfg: Any, client: Any) -> List[Any]:
                 channels.append(ch)
     if not channels:
         raise UsageError("no channels configured: pass -c CHANNEL or set `channels` in an rc file")
-    return load_sources(channels, [cfg.get("platform")], client, cfg.get("offline"))
+    options = RepodataOptions.from_config(cfg)
+    return load_channels(channels, [cfg.get("platform")], cfg.get("pkgs_dirs"), client, options,
+                         reporter)
 
 
 def http_client(cfg: Any) -> Any:
     """An ``umm.net.HttpClient`` from the configuration's network keys."""
-    from umm.config.params import network_options
     from umm.net.auth import AuthStore
     from umm.net.client import HttpClient
     from umm.net.options import NetworkOptions
 
-    n = network_options(cfg)  # the config area's view; umm.net has its own options type
-    verify = n.ssl_verify
-    opts = NetworkOptions(
-        ssl_verify=verify, cacert_path=verify if isinstance(verify, str) else None,
-        client_cert=n.client_cert, client_key=n.client_key,
-        proxy_servers=dict(n.proxy_servers), connect_timeout=n.connect_timeout,
-        read_timeout=n.read_timeout, max_retries=n.max_retries,
-        backoff_factor=n.backoff_factor, user_agent=n.user_agent)
-    return HttpClient(opts, AuthStore.load())
+    return HttpClient(NetworkOptions.from_config(cfg), AuthStore.load())
 
 
 def solve(cfg: Any, sources: Sequence[Any], specs: Sequence[Any], installed: Dict[str, Any],
@@ -325,7 +320,8 @@ class Job:
                              allow_softlinks=bool(cfg.get("allow_softlinks")),
                              always_softlink=bool(cfg.get("always_softlink")),
                              compile_pyc=bool(cfg.get("compile_pyc")),
-                             relocate_prefix=cfg.get("relocate_prefix") or None)
+                             relocate_prefix=cfg.get("relocate_prefix") or None,
+                             extra_safety_checks=bool(cfg.get("extra_safety_checks")))
             execute(self.prefix, unlink=unlink, link=requests, options=lo, reporter=self.reporter,
                     history=HistoryEntry(command_line(), history_update, history_remove),
                     root_prefix=cfg.get("root_prefix"),

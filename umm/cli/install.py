@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     specs = ix.parse_specs(spec_texts)
     installed = ix.installed_records(prefix)
     client = ix.http_client(cfg)
-    sources = ix.sources_for(cfg, client)
+    sources = ix.sources_for(cfg, client, job.reporter)
     # the requested packages may move; everything else stays unless it has to
     update = [s.name for s in specs] if not cfg.get("freeze_installed") else []
     final = ix.solve(cfg, sources, specs, installed, update=update, pins=ix.pins(cfg, prefix))

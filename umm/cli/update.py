@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, "update_deps", None):
             update = sorted(installed)
     client = ix.http_client(cfg)
-    sources = ix.sources_for(cfg, client)
+    sources = ix.sources_for(cfg, client, job.reporter)
     final = ix.solve(cfg, sources, specs, installed, update=update, pins=ix.pins(cfg, prefix),
                      newest=True)
     if args.prune_deps:

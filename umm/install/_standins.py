@@ -1,29 +1,18 @@
-"""Private stand-ins for the repodata loader and the solver, until those areas land.
+"""A private stand-in for the solver, until ``umm.solver`` lands.
 
-* :func:`load_sources` reads ``<channel>/<subdir>/repodata.json`` through
-  ``umm.net.HttpClient`` into :class:`umm.specs.MemoryRecordSource` objects (no
-  index cache, no shards, no zst);
-* :func:`resolve` finds a consistent set of records by depth-first search with
+:func:`resolve` finds a consistent set of records by depth-first search with
   backtracking (best candidate first: channel priority, version, build number),
   honouring ``depends`` and ``constrains``, keeping installed packages unless
   asked to update them.
 
-The commands call them through ``umm.cli._install``; once ``umm.repodata``'s
-``load_channels`` and ``umm.solver``'s ``solve`` are merged, only that module changes.
+The commands call it through ``umm.cli._install.solve``; once ``umm.solver`` is
+merged, only that function changes.
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from umm.errors import UmmError
-
-
-class ChannelLoadError(UmmError):
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"cannot load {url}: {reason}")
-        self.url = url
-        self.reason = reason
 
 
 class NoSolution(UmmError):
@@ -33,46 +22,6 @@ class NoSolution(UmmError):
         super().__init__(f"could not solve for environment specs {', '.join(specs)}: {detail}")
         self.specs = list(specs)
         self.detail = detail
-
-
-def load_sources(channels: Sequence[Any], platforms: Sequence[str], client: Any,
-                 offline: bool = False) -> List[Any]:
-    """One record source per channel (``.channel``, ``.records(name)``), in priority order."""
-    from umm.specs import MemoryRecordSource, RepoDataRecord
-
-    out = []
-    subdirs = list(dict.fromkeys(list(platforms) + ["noarch"]))
-    for ch in channels:
-        records: List[Any] = []
-        for sub in subdirs:
-            url = ch.platform_url(sub, with_token=True) + "/repodata.json"
-            try:
-                resp = client.get(url, preload_content=True, raise_for_status=False)
-                status, body = resp.status, resp.content
-                resp.close()
-            except UmmError as exc:
-                raise ChannelLoadError(ch.platform_url(sub), str(exc)) from None
-            if status == 404:
-                continue
-            if status >= 400:
-                raise ChannelLoadError(ch.platform_url(sub), f"HTTP {status}")
-            try:
-                data = json.loads(body)
-            except ValueError as exc:
-                raise ChannelLoadError(ch.platform_url(sub), f"invalid repodata.json: {exc}") from None
-            base = ch.platform_url(sub, with_token=False)
-            conda = data.get("packages.conda") or {}
-            stems = {fn[:-len(".conda")] for fn in conda}
-            for key in ("packages.conda", "packages"):
-                for fn, entry in (data.get(key) or {}).items():
-                    if key == "packages" and fn[:-len(".tar.bz2")] in stems:
-                        continue  # the .conda of the same build is preferred
-                    entry = dict(entry)
-                    entry.setdefault("subdir", sub)
-                    records.append(RepoDataRecord.from_repodata(entry, fn, f"{base}/{fn}",
-                                                                ch.canonical_name))
-        out.append(MemoryRecordSource(ch.canonical_name, records))
-    return out
 
 
 def _key(rec: Any) -> Tuple[Any, int, int]:

@@ -20,6 +20,16 @@ class LinkError(InstallError):
         self.reason = reason
 
 
+class SafetyCheckFailed(InstallError):
+    """A linked file does not match the sha256 its package's paths.json records."""
+
+    def __init__(self, package: str, path: str, problem: str) -> None:
+        super().__init__(f"safety check failed for {path} of {package}: {problem}")
+        self.package = package
+        self.path = path
+        self.problem = problem
+
+
 class PathConflictError(InstallError):
     """A package wants a file where a directory is (or the other way round)."""
 

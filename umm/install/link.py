@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from umm.install.errors import BinaryPrefixTooLong, LinkError, NoPythonForNoarch, PathConflictError
+from umm.install.errors import (BinaryPrefixTooLong, LinkError, NoPythonForNoarch,
+                                PathConflictError, SafetyCheckFailed)
 from umm.install.journal import Journal
 from umm.install.noarch import PythonInfo, entry_point_script, parse_entry_point
 from umm.install.package_info import DIRECTORY, ENTRY_POINT, SOFTLINK, PackageInfo, PathEntry
@@ -22,15 +23,17 @@ class LinkOptions:
     """How files get into the prefix (micromamba's link configuration keys)."""
 
     __slots__ = ("always_copy", "allow_softlinks", "always_softlink", "compile_pyc",
-                 "relocate_prefix", "execute_link_scripts")
+                 "relocate_prefix", "execute_link_scripts", "extra_safety_checks")
 
     def __init__(self, always_copy: bool = False, allow_softlinks: bool = False,
                  always_softlink: bool = False, compile_pyc: bool = True,
-                 relocate_prefix: Optional[str] = None, execute_link_scripts: bool = True) -> None:
+                 relocate_prefix: Optional[str] = None, execute_link_scripts: bool = True,
+                 extra_safety_checks: bool = False) -> None:
         for k, v in (("always_copy", always_copy), ("allow_softlinks", allow_softlinks),
                      ("always_softlink", always_softlink), ("compile_pyc", compile_pyc),
                      ("relocate_prefix", relocate_prefix),
-                     ("execute_link_scripts", execute_link_scripts)):
+                     ("execute_link_scripts", execute_link_scripts),
+                     ("extra_safety_checks", extra_safety_checks)):
             object.__setattr__(self, k, v)
 
     def __setattr__(self, key: str, value: Any) -> None:
@@ -183,6 +186,10 @@ class Linker:
             for entry, rel in targets[i]:
                 if rel not in contested:
                     out[rel] = self.link_entry(info.name, info.directory, entry, rel)
+            if self.options.extra_safety_checks:
+                for entry, rel in targets[i]:
+                    if rel in out:
+                        self._verify(info.name, out[rel])
 
         total = sum(len(t) for t in targets)
         if len(infos) > 1 and total >= self.PARALLEL_MIN and self.THREADS > 1:
@@ -213,6 +220,11 @@ class Linker:
                     paths.append(d)
             out.append((files, paths))
         return out
+
+    def _verify(self, pkg: str, data: Dict[str, Any]) -> None:
+        problem = verify_file(self.prefix, data)
+        if problem is not None:
+            raise SafetyCheckFailed(pkg, data["_path"], problem)
 
     def link_entry(self, pkg: str, directory: Path, entry: PathEntry, rel: str) -> dict:
         """Link one path of a package to ``rel``; returns its paths_data entry."""
