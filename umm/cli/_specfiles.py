@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 
 def load(args: argparse.Namespace, *, use_file_name: bool = False) -> Tuple[Any, Any]:
@@ -71,11 +71,8 @@ def is_explicit(result: Any) -> bool:
 
 
 def explicit_records(cfg: Any, result: Any) -> List[Any]:
-    """Records for the explicit packages, channels named as the repodata layer names them."""
-    from umm.config.channels import channel_context
-
-    ctx = channel_context(cfg)
-    return [p.record(ctx.canonical_name) for p in result.explicit]
+    """Records for the explicit packages (completed by the cache once fetched)."""
+    return [p.record() for p in result.explicit]
 
 
 def explicit_history(records: Sequence[Any]) -> List[str]:
@@ -83,7 +80,15 @@ def explicit_history(records: Sequence[Any]) -> List[str]:
     return [f"{r.name}=={r.version}={r.build}" for r in records]
 
 
-def cached_record(record: Any, extracted_dir: str) -> Any:
+def record_completer(cfg: Any) -> Callable[[Any, str], Any]:
+    """``link_record`` for explicit installs: the cache's complete record, with ``pip``
+    added to python's dependencies when ``add_pip_as_python_dependency`` says so (as the
+    repodata layer does for solved records)."""
+    add_pip = bool(cfg.get("add_pip_as_python_dependency"))
+    return lambda record, extracted_dir: cached_record(record, extracted_dir, add_pip)
+
+
+def cached_record(record: Any, extracted_dir: str, add_pip: bool = False) -> Any:
     """The package cache's complete record (``info/repodata_record.json``) for a record
     made from a URL; ``record`` itself when the cache has none for it."""
     import json
@@ -102,6 +107,10 @@ def cached_record(record: Any, extracted_dir: str) -> Any:
     for key in ("url", "channel", "fn"):
         if record.get(key) is not None:
             doc[key] = record.get(key)
+    if add_pip and doc["name"] == "python" and str(doc["version"]).startswith(("2.", "3.")):
+        deps = list(doc.get("depends") or [])
+        if not any(d.split()[0] == "pip" for d in deps if d.strip()):
+            doc["depends"] = deps + ["pip"]
     return RepoDataRecord.from_json(doc)
 
 

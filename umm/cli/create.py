@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         return job.run([], {}, sf.explicit_final({}, explicit),
                        history_update=sf.explicit_history(explicit), client=client,
                        on_success=success, on_failure=failure, before_link=move_old_away,
-                       link_record=sf.cached_record)
+                       link_record=sf.record_completer(cfg))
     sources = ix.sources_for(cfg, client, job.reporter)
     final = ix.solve(cfg, sources, specs, {})
     if cfg.get("only_deps"):

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         return job.run([], installed, sf.explicit_final(installed, records),
                        history_update=sf.explicit_history(records),
                        on_success=lambda: sf.after_transaction(cfg, prefix, files, job.reporter),
-                       link_record=sf.cached_record)
+                       link_record=sf.record_completer(cfg))
     if not spec_texts and files is not None and (files.has_pip or files.variables):
         sf.after_transaction(cfg, prefix, files, job.reporter)
         return 0

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         return job.run([], installed, sf.explicit_final(installed, records),
                        history_update=sf.explicit_history(records),
                        on_success=lambda: sf.after_transaction(cfg, prefix, files, job.reporter),
-                       link_record=sf.cached_record)
+                       link_record=sf.record_completer(cfg))
     if args.update_all:
         history = requested_specs(prefix)
         # the user's own specs keep their constraints; every installed package may move

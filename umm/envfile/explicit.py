@@ -10,10 +10,10 @@ A fragment of 32 hex digits is an md5, of 64 a sha256; ``#md5:HEX``/``#sha256:HE
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict, Optional
 from urllib.parse import unquote
 
-from umm.specs.channel import is_url, path_to_url
+from umm.specs.channel import is_url, path_to_url, split_url
 from umm.specs.platform import KNOWN_SUBDIRS
 
 PACKAGE_EXTENSIONS = (".conda", ".tar.bz2")
@@ -129,15 +129,20 @@ class ExplicitPackage:
     def dist_name(self) -> str:
         return f"{self.name}-{self.version}-{self.build}"
 
-    def record(self, channel_name: Optional[Callable[[str], str]] = None) -> Any:
+    @property
+    def platform_url(self) -> str:
+        """The directory of the package (``<channel>/<subdir>``), without credentials."""
+        head = self.url.split("?", 1)[0].rstrip("/").rpartition("/")[0]
+        return split_url(head)[0]
+
+    def record(self) -> Any:
         """A :class:`umm.specs.RepoDataRecord` with only what the URL and the checksums
-        say; ``channel_name`` maps the channel URL to the name records carry (default:
-        the URL). The package cache completes it from ``info/index.json``."""
+        say (``channel`` is the package's directory URL without credentials, as the
+        repodata layer writes it). The package cache completes it from ``info/index.json``."""
         from umm.specs import RepoDataRecord
 
         d: Dict[str, Any] = {"name": self.name, "version": self.version, "build": self.build,
-                             "fn": self.fn, "url": self.url}
-        d["channel"] = channel_name(self.channel_url) if channel_name else self.channel_url
+                             "fn": self.fn, "url": self.url, "channel": self.platform_url}
         if self.subdir:
             d["subdir"] = self.subdir
         if self.md5:
