@@ -80,7 +80,19 @@ def scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     text = str(value)
-    return text if _is_plain_str(text) else json.dumps(text, ensure_ascii=False)
+    return text if _is_plain_str(text) else _quoted(text)
+
+
+def _quoted(text: str) -> str:
+    """A double-quoted scalar (JSON's escapes are YAML's); characters outside the
+    printable Basic Multilingual Plane are written as ``\\uXXXX``/``\\UXXXXXXXX``."""
+    out = json.dumps(text, ensure_ascii=False)
+    return "".join(c if _safe(c) else
+                   ("\\U%08x" % ord(c) if ord(c) > 0xFFFF else "\\u%04x" % ord(c)) for c in out)
+
+
+def _safe(c: str) -> bool:
+    return c.isprintable() and ord(c) <= 0xFFFF and c != "\ufeff"
 
 
 def dump(value: Any, indent: int = 0, seq_indent: int = 2) -> str:
