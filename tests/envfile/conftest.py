@@ -116,3 +116,18 @@ def record_diff(a: Dict[str, dict], b: Dict[str, dict]) -> Dict[str, dict]:
         if d:
             out[key] = d
     return out
+
+
+@pytest.fixture(scope="session")
+def second_channel(tmp_path_factory) -> str:
+    """A file:// channel with ``extra 2.0`` only (the served channel has ``extra 1.0``)."""
+    root = tmp_path_factory.mktemp("envfile-second") / "second"
+    builder.write_channel(root, [Package("extra", "2.0", "0", noarch="generic",
+                                         files=[File("share/extra.txt", "x2\n")])],
+                          subdirs=["linux-64", "osx-64"])
+    return root.as_uri()
+
+
+def installed(records: Dict[str, dict]) -> Dict[str, str]:
+    """name -> version of conda-meta records."""
+    return {r["name"]: r["version"] for r in records.values()}
