@@ -105,9 +105,11 @@ class PipNotInEnvironment(SpecFileError):
 
 class PipFailed(SpecFileError):
     def __init__(self, command: Sequence[str], returncode: int, output: str) -> None:
-        tail = " | ".join(line for line in output.strip().splitlines()[-3:] if line.strip())
-        super().__init__("", f"pip failed with exit code {returncode}: {tail}"
-                         if tail else f"pip failed with exit code {returncode}")
+        lines = [ln.strip() for ln in output.strip().splitlines() if ln.strip()]
+        errors = [ln[len("ERROR:"):].strip() for ln in lines if ln.startswith("ERROR:")]
+        why = errors[0] if errors else " | ".join(lines[-3:])
+        super().__init__("", f"pip failed with exit code {returncode}: {why}"
+                         if why else f"pip failed with exit code {returncode}")
         self.command = list(command)
         self.returncode = returncode
         self.output = output
