@@ -83,3 +83,30 @@ def test_conda_lock_accepts_umm_lock_files(umm: Umm, tmp_path: Path) -> None:
     umm("create", "-n", "rendered", "-f", str(tmp_path / "conda-linux-64.lock"), "-y")
     umm("create", "-n", "direct", "-f", str(path), "-y")
     assert installed(umm.records("rendered")) == installed(umm.records("direct"))
+
+
+def test_categories_select_lock_packages(umm: Umm, tmp_path: Path) -> None:
+    env = tmp_path / "environment.yml"
+    env.write_text(f"channels: [{umm.channel.url}]\ndependencies: [libb, extra]\n")
+    lock = CondaLock.parse(umm("env", "export", "--lock", "-f", str(env)).stdout)
+    from umm.envfile.lockfile import LockedPackage
+
+    pkgs = [LockedPackage(p.name, p.version, p.manager, p.platform, p.url, p.md5, p.sha256,
+                          "dev" if p.name == "extra" else "main", p.name == "extra",
+                          p.dependencies) for p in lock.packages]
+    path = tmp_path / "cats-lock.yml"
+    path.write_text(str(CondaLock(pkgs, lock.platforms, lock.channels)))
+    umm("create", "-n", "main", "-f", str(path), "-y")
+    assert installed(umm.records("main")) == {"liba": "2.0", "libb": "2.0"}
+    umm("create", "-n", "dev", "-f", str(path), "--category", "main", "--category", "dev", "-y")
+    assert installed(umm.records("dev")) == {"liba": "2.0", "libb": "2.0", "extra": "1.0"}
+    # installing the lock into an env: other packages stay, same builds are not relinked,
+    # the lock's builds replace different ones
+    umm("create", "-n", "mixed", "app", "liba<2", "-y")
+    before = umm.records("mixed")
+    proc = umm("install", "-n", "mixed", "-f", str(path), "-y")
+    after = umm.records("mixed")
+    assert installed(after) == {"app": "1.0", "liba": "2.0", "libb": "2.0"}
+    table = proc.stdout.split("Summary")[0]
+    assert "liba" in table and "libb" not in table
+    assert after["libb-2.0-hl_0.json"] == before["libb-2.0-hl_0.json"]
