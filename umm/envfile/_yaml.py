@@ -7,12 +7,21 @@ parser would not read it back as the same string.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_./+=<~^$(-][A-Za-z0-9_ ./:@+=<>!~^$(),\[\]*%#|&'-]*$")
+# what a YAML 1.2 core-schema parser (ruamel, serde_yaml: conda-lock, rattler) does not
+# read as a string: hex digests such as "1234e56" would become floats there
+_YAML12_NON_STR = re.compile(
+    r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"
+    r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    r"|true|True|TRUE|false|False|FALSE|~|null|Null|NULL)$")
 _loader: Any = None
+_resolver: Any = None
 
 
 def _make_loader() -> Any:
@@ -56,17 +65,26 @@ def load(text: str) -> Any:
                               mark.line + 1 if mark is not None else None) from None
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_plain_str(text: str) -> bool:
     if not text or text != text.strip() or not _PLAIN.match(text):
         return False
     if text.endswith(":") or ": " in text or " #" in text or text.startswith(("- ", "? ")) \
             or text == "-":
         return False
-    import yaml
+    return _resolve(text) == "tag:yaml.org,2002:str" and not _YAML12_NON_STR.match(text)
+
+
+def _resolve(text: str) -> str:
+    """The tag YAML 1.1 gives ``text`` as a plain scalar (str, int, float, bool ...)."""
+    global _resolver
     from yaml.nodes import ScalarNode
 
-    return yaml.resolver.Resolver().resolve(ScalarNode, text, (True, False)) == \
-        "tag:yaml.org,2002:str"
+    if _resolver is None:
+        import yaml
+
+        _resolver = yaml.resolver.Resolver()
+    return _resolver.resolve(ScalarNode, text, (True, False))
 
 
 def scalar(value: Any) -> str:
