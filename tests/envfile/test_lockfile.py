@@ -162,3 +162,15 @@ def test_lock_round_trip_property(items) -> None:
     lock = CondaLock(pkgs, ["linux-64", "osx-arm64"], ["conda-forge"], [("linux-64", "ab")],
                      ["environment.yml"])
     assert CondaLock.parse(str(lock)) == lock
+
+
+def test_values_yaml_12_parsers_would_misread_are_quoted() -> None:
+    md5 = "1234567e" + "8" * 24  # a float for YAML 1.2 parsers (conda-lock's ruamel, rattler)
+    pkg = LockedPackage("a", "1.10", "conda", "linux-64", "https://x/linux-64/a-1.10-0.conda",
+                        md5=md5, dependencies=[("b", "1.0")])
+    text = str(CondaLock([pkg], ["linux-64"]))
+    assert f'md5: "{md5}"' in text and 'version: "1.10"' in text and 'b: "1.0"' in text
+    assert CondaLock.parse(text).packages == (pkg,)
+    ruamel = pytest.importorskip("ruamel.yaml")  # installed with conda-lock (test extra)
+    doc = ruamel.YAML(typ="safe", pure=True).load(text)
+    assert doc["package"][0]["hash"]["md5"] == md5 and doc["package"][0]["version"] == "1.10"
