@@ -65,3 +65,6 @@ def names_of(records: Sequence[Any]) -> List[str]:
 def cache_files(pkgs: Path) -> List[str]:
     d = pkgs / "cache"
     return sorted(p.name for p in d.iterdir()) if d.is_dir() else []
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
