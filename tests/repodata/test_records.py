@@ -109,6 +109,11 @@ def test_hostile_records_are_skipped_with_a_warning(tmp_path: Path) -> None:
     assert "invalid version '1..0'" in warnings[0] and "(and 6 more)" in warnings[0]
     assert len(warnings[0]) < 1000
     assert names_of(src.records("b")) == ["b-1-0"]
+    (src,), rep = load([url], tmp_path / "pkgs")  # warm: the same warning, from the index
+    assert names_of(src.records("a")) == ["a-1.0-0"] and rep.texts("warning") == warnings
+    url2 = channel(tmp_path / "2", {"packages": {"c-1-0.tar.bz2": record("c", "1..1", "0")}})
+    (src,), rep = load([url2], tmp_path / "pkgs")
+    assert src.records("c") == () and "skipped 1 invalid record(s) of c" in rep.texts()[0]
 
 
 def test_builder_rejects_name_mismatch() -> None:

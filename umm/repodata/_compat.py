@@ -1,32 +1,23 @@
 """Private stand-ins for ``umm.specs`` pieces that have not landed yet.
 
-``record_factory()`` returns ``umm.specs``'s ``RepoDataRecord.from_json`` when
-it exists, else the compact :class:`StandInRecord` below; ``version_check()``
+``record_factory()`` builds records with ``umm.specs``'s
+``RepoDataRecord.from_json`` when it exists, else as the compact
+:class:`StandInRecord` below (directly from wire tuples); ``version_check()``
 returns a callable raising ``ValueError`` for an invalid version string
 (``Version.parse`` when available, else conda's ``VersionOrder`` acceptance
 rules). Everything else in ``umm.repodata`` goes through these two.
 """
 from __future__ import annotations
 
+import functools
 import re
-import sys
-from typing import Any, Callable, Dict, Iterator, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 
-class _Missing:
-    __slots__ = ()
+from umm.repodata import wire as _w
+from umm.repodata.wire import MISSING
 
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
-
-_FIELDS = ("name", "version", "build", "build_number", "depends", "constrains",
-           "track_features", "features", "noarch", "timestamp", "md5", "sha256", "size",
-           "license", "subdir", "fn", "url", "channel")
-_FIELD_SET = frozenset(_FIELDS)
-_NF = len(_FIELDS)
+_NF = _w.NF
 
 
 def _field(i: int, default: Any) -> property:
@@ -36,9 +27,9 @@ def _field(i: int, default: Any) -> property:
     return property(get)
 
 
-def _packed(i: int) -> property:
+def _json_field(i: int) -> property:
     def get(self: "StandInRecord") -> Any:
-        v = self._raw(i)
+        v = _w.value(self, i)
         return None if v is MISSING else v
     return property(get)
 
@@ -46,89 +37,60 @@ def _packed(i: int) -> property:
 class StandInRecord(tuple):
     """A repodata record: the contract's fields, unknown keys kept, exact round trip.
 
-    A tuple underneath (one slot per field, plus a dict of unknown keys or
-    None), so building hundreds of thousands of them is cheap in time and memory.
+    A tuple in the wire layout of :mod:`umm.repodata.wire`, so the index
+    cache's records become records without any per-field work.
     """
 
     __slots__ = ()
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> "StandInRecord":
-        extra = None
-        if len(data) > _NF or not data.keys() <= _FIELD_SET:
-            extra = {k: v for k, v in data.items() if k not in _FIELD_SET} or None
-        vals = list(map(data.get, _FIELDS, _MISSINGS))
-        vals.append(extra)
-        # compact storage: checksums as bytes, the URL as (shared base,) + fn
-        for i in (10, 11):
-            h = vals[i]
-            if h.__class__ is str and h.islower():
-                try:
-                    vals[i] = bytes.fromhex(h)
-                except ValueError:
-                    pass
-        url, fn = vals[16], vals[15]
-        if url.__class__ is str and fn.__class__ is str and fn and url.endswith(fn):
-            vals[16] = (sys.intern(url[:-len(fn)]),)
-        return tuple.__new__(cls, vals)
-
-    def _raw(self, i: int) -> Any:
-        v = self[i]
-        if v.__class__ is bytes:
-            return v.hex()
-        if v.__class__ is tuple and i == 16:
-            return v[0] + self[15]
-        return v
+        return tuple.__new__(cls, _w.from_json(data))
 
     def to_json(self) -> Dict[str, Any]:
-        out = {}
-        for i, f in enumerate(_FIELDS):
-            v = self._raw(i)
-            if v is not MISSING:
-                out[f] = v
-        if self[_NF]:
-            out.update(self[_NF])
-        return out
+        return _w.to_json(self)
 
-    name = _field(0, "")
-    version = _field(1, "")
-    build = _field(2, "")
-    build_number = _field(3, 0)
-    noarch = _field(8, None)
-    md5 = _packed(10)
-    sha256 = _packed(11)
-    size = _field(12, None)
-    license = _field(13, None)
-    subdir = _field(14, None)
-    fn = _field(15, "")
+    name = _field(_w.I_NAME, "")
+    version = _field(_w.I_VERSION, "")
+    build = _field(_w.I_BUILD, "")
+    build_number = _field(_w.I_BUILD_NUMBER, 0)
+    noarch = _field(_w.I_NOARCH, None)
+    size = _field(_w.I_SIZE, None)
+    license = _field(_w.I_LICENSE, None)
+    license_family = _field(_w.I_LICENSE_FAMILY, None)
+    subdir = _field(_w.I_SUBDIR, None)
+    fn = _field(_w.I_FN, "")
+    channel = _field(_w.I_CHANNEL, "")
+    md5 = _json_field(_w.I_MD5)
+    sha256 = _json_field(_w.I_SHA256)
+
     @property
     def url(self) -> str:
-        v = self._raw(16)
+        v = _w.value(self, _w.I_URL)
         return "" if v is MISSING or v is None else v
-    channel = _field(17, "")
 
     @property
     def depends(self) -> Tuple[str, ...]:
-        v = self[4]
-        return tuple(v) if v is not MISSING and v else ()
+        v = self[_w.I_DEPENDS]
+        return v if v.__class__ is tuple else (tuple(v) if v and v is not MISSING else ())
 
     @property
     def constrains(self) -> Tuple[str, ...]:
-        v = self[5]
-        return tuple(v) if v is not MISSING and v else ()
+        v = self[_w.I_CONSTRAINS]
+        return v if v.__class__ is tuple else (tuple(v) if v and v is not MISSING else ())
 
     @property
     def track_features(self) -> Tuple[str, ...]:
-        return _split_features(self[6])
+        return _split_features(self[_w.I_TRACK])
 
     @property
     def features(self) -> Tuple[str, ...]:
-        return _split_features(self[7])
+        return _split_features(self[_w.I_FEATURES])
 
     @property
     def timestamp(self) -> int:
         """Milliseconds since the epoch (seconds in the source are converted)."""
-        ts = self[9]
+        ts = self[_w.I_TIMESTAMP]
         try:
             ts = int(ts) if ts is not MISSING and ts is not None else 0
         except (TypeError, ValueError):
@@ -148,9 +110,6 @@ class StandInRecord(tuple):
         return f"<record {self.name}-{self.version}-{self.build} {self.channel}>"
 
 
-_MISSINGS = (MISSING,) * _NF
-
-
 def _split_features(value: Any) -> Tuple[str, ...]:
     if isinstance(value, str):
         return tuple(v for v in value.replace(",", " ").split() if v)
@@ -159,8 +118,27 @@ def _split_features(value: Any) -> Tuple[str, ...]:
     return ()
 
 
-def record_factory() -> Callable[[Dict[str, Any]], Any]:
-    """``RepoDataRecord.from_json`` of ``umm.specs``, or the stand-in."""
+class RecordFactory:
+    """Turns wire tuples into records: the stand-in directly, others via ``from_json``."""
+
+    __slots__ = ("from_json", "fast")
+
+    def __init__(self, from_json: Optional[Callable[[Dict[str, Any]], Any]] = None) -> None:
+        self.from_json = from_json or StandInRecord.from_json
+        self.fast = self.from_json == StandInRecord.from_json
+
+    def make(self, wires: List[tuple]) -> List[Any]:
+        if self.fast:
+            return list(map(_new_standin, wires))
+        f = self.from_json
+        return [f(_w.to_json(w)) for w in wires]
+
+
+_new_standin = functools.partial(tuple.__new__, StandInRecord)
+
+
+def record_factory() -> RecordFactory:
+    """A factory over ``RepoDataRecord.from_json`` of ``umm.specs``, or the stand-in."""
     for modname in ("umm.specs", "umm.specs.records", "umm.specs.record"):
         try:
             mod = __import__(modname, fromlist=["RepoDataRecord"])
@@ -168,8 +146,8 @@ def record_factory() -> Callable[[Dict[str, Any]], Any]:
             continue
         cls = getattr(mod, "RepoDataRecord", None)
         if cls is not None and hasattr(cls, "from_json"):
-            return cls.from_json
-    return StandInRecord.from_json
+            return RecordFactory(cls.from_json)
+    return RecordFactory()
 
 
 _VERSION_CHARS = re.compile(r"^[*.+!_0-9a-z]+$")
