@@ -10,7 +10,7 @@ import pytest
 
 from tests.repodata.conftest import LINUX, cache_files, fast_client, load, names_of
 from tests.support.server import ChannelServer, record, repodata, write_repodata
-from umm.net import AuthStore, BearerToken, NetworkOptions
+from umm.net import AuthStore, BearerToken
 from umm.repodata import (ChannelUnavailable, OfflineCacheMiss, UrlChannel, cache_key)
 from umm.repodata.cache import CacheState, LIBSTDCXX_FILE_EPOCH_NS
 

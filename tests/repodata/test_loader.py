@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.repodata.conftest import cache_files, load, names_of, write_basic_channel
+from tests.repodata.conftest import cache_files, load, names_of
 from tests.support.server import ChannelServer, record, repodata, write_repodata
 from umm.repodata import (ChannelUnavailable, RepodataOptions, UrlChannel, clean_index_cache,
                           load_closure)
