@@ -53,10 +53,12 @@ def cpu_s() -> float:
 def run_umm(channel: Path, pkgs: Path, query: str) -> dict:
     sys.path.insert(0, str(REPO))
     from umm.net import HttpClient, NetworkOptions
-    from umm.repodata import RepodataOptions, UrlChannel, load_channels, load_closure
+    from umm.repodata import RepodataOptions, load_channels, load_closure
+    from umm.specs import ChannelContext
 
     c0, t0 = cpu_s(), time.perf_counter()
-    sources = load_channels([UrlChannel(channel.resolve().as_uri())], ["linux-64"], [pkgs],
+    sources = load_channels([ChannelContext().resolve_one(channel.resolve().as_uri())],
+                            ["linux-64"], [pkgs],
                             HttpClient(NetworkOptions()),
                             RepodataOptions(use_sharded_repodata=False,
                                             add_pip_as_python_dependency=False))

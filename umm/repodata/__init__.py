@@ -25,7 +25,7 @@ _EXPORTS = {
     "RepodataOptions": "umm.repodata.options",
     "ChannelSource": "umm.repodata.source",
     "SubdirTarget": "umm.repodata.fetch",
-    "UrlChannel": "umm.repodata._compat",
+    "IndexedRecord": "umm.repodata.lazyrecord",
     "RepodataError": "umm.repodata.errors",
     "ChannelUnavailable": "umm.repodata.errors",
     "OfflineCacheMiss": "umm.repodata.errors",

@@ -8,13 +8,12 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from umm.net.client import HttpClient
 from umm.reporter import NULL, Reporter
-from umm.repodata._compat import dependency_name
 from umm.repodata.cache import CacheFiles, cache_dirs, writable_cache_dir
 from umm.repodata.errors import CacheError, RepodataError
 from umm.repodata.fetch import FetchResult, SubdirFetcher, SubdirTarget
 from umm.repodata.index import SubdirIndex, build_index, load_or_build_index
 from umm.repodata.options import RepodataOptions
-from umm.repodata.records import RecordBuilder
+from umm.repodata.records import RecordBuilder, dependency_name
 from umm.repodata.source import ChannelSource, EmptySubdir, JsonSubdir, SubdirSource
 
 

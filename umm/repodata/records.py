@@ -13,13 +13,31 @@ tuples (done once, when the index cache is built, or per shard), and
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import urljoin
 
 from umm.net.masking import strip_token
 from umm.reporter import NULL, Reporter
 from umm.repodata import wire as W
-from umm.repodata._compat import RecordFactory, dependency_name, record_factory, version_check
+
+_DEP_NAME = re.compile(r"\s*(?:[^\s:]+::)?([^\s<>=!~\[\(,|;]+)")
+
+
+def dependency_name(spec: str) -> Optional[str]:
+    """The package name a dependency string is about (``"numpy >=1.2"`` -> numpy)."""
+    m = _DEP_NAME.match(spec)
+    if not m:
+        return None
+    name = m.group(1).strip().lower()
+    return name or None
+
+
+def default_version_check() -> Callable[[str], Any]:
+    from umm.specs.version import Version
+
+    return Version.parse
+
 
 MAX_FIELD = 1024  # longer names, versions or builds are hostile, not real
 _STR_OR_NONE = ("md5", "sha256", "license", "license_family", "subdir", "platform", "arch")
@@ -100,7 +118,7 @@ class RecordBuilder:
 
     def __init__(self, channel_name: str, subdir: str, platform_url: str,
                  top: Dict[str, Any], add_pip: bool = True, reporter: Reporter = NULL,
-                 factory: Optional[RecordFactory] = None,
+                 make: Optional[Callable[[List[tuple]], List[Any]]] = None,
                  check_version: Optional[Callable[[str], Any]] = None) -> None:
         self.channel_name = channel_name
         self.subdir = subdir
@@ -109,8 +127,10 @@ class RecordBuilder:
         self.update_top(top)
         self.add_pip = add_pip
         self.reporter = reporter
-        self.factory = factory or record_factory()
-        self.check_version = check_version or version_check()
+        if make is None:
+            from umm.repodata.lazyrecord import make_records as make
+        self.make = make
+        self.check_version = check_version or default_version_check()
         self.checker_id = getattr(self.check_version, "__qualname__", "") + "@" + \
             getattr(self.check_version, "__module__", "")
         self._good_versions: Dict[str, bool] = {}
@@ -169,7 +189,7 @@ class RecordBuilder:
                 f"of {name}: " + "; ".join(problems[:3]) + more)
         if self.add_pip and name == "python":
             wires = [_with_pip(w) for w in wires]
-        return self.factory.make(wires)
+        return self.make(wires)
 
     def build(self, name: str, tarbz2: Dict[str, Any], conda: Dict[str, Any]) -> List[Any]:
         wires, problems = self.wire(name, tarbz2, conda)

@@ -12,11 +12,10 @@ import threading
 from typing import (Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set,
                     Tuple)
 
-from umm.repodata._compat import dependency_name
 from umm.repodata.errors import CacheError
 from umm.repodata.fetch import SubdirTarget
 from umm.repodata.index import SubdirIndex
-from umm.repodata.records import RecordBuilder
+from umm.repodata.records import RecordBuilder, dependency_name
 
 Raw = Tuple[Dict[str, Any], Dict[str, Any]]  # (packages, packages.conda) raw entries
 
