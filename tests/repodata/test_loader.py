@@ -133,3 +133,13 @@ def test_options_from_config() -> None:
     assert o.use_sharded_repodata and o == o.replace()
     with pytest.raises(AttributeError):
         o.offline = False  # type: ignore[misc]
+
+
+def test_url_channel_convenience(tmp_path: Path) -> None:
+    from umm.repodata import UrlChannel
+
+    ch = UrlChannel("https://h/t/TOK/chan", platforms=["osx-arm64"], name="mine")
+    assert (ch.canonical_name, ch.base_url, ch.token) == ("mine", "https://h/chan", "TOK")
+    assert channel_subdirs(ch, ["linux-64"]) == ["osx-arm64", "noarch"]
+    assert ch.platform_url("noarch", with_token=True) == "https://h/t/TOK/chan/noarch"
+    assert UrlChannel(str(tmp_path)).base_url == tmp_path.as_uri()

@@ -26,6 +26,7 @@ _EXPORTS = {
     "ChannelSource": "umm.repodata.source",
     "SubdirTarget": "umm.repodata.fetch",
     "IndexedRecord": "umm.repodata.lazyrecord",
+    "UrlChannel": "umm.repodata.loader",
     "RepodataError": "umm.repodata.errors",
     "ChannelUnavailable": "umm.repodata.errors",
     "OfflineCacheMiss": "umm.repodata.errors",

@@ -17,6 +17,20 @@ from umm.repodata.records import RecordBuilder, dependency_name
 from umm.repodata.source import ChannelSource, EmptySubdir, JsonSubdir, SubdirSource
 
 
+def UrlChannel(url: str, platforms: Sequence[str] = (), name: Optional[str] = None) -> Any:
+    """A resolved ``umm.specs`` channel for a URL or path (a convenience for scripts).
+
+    Kept under the name of the stand-in class earlier versions exported.
+    """
+    from umm.specs.channel import Channel, ChannelContext
+
+    ch = ChannelContext().resolve_one(url)
+    if platforms or name:
+        ch = Channel(name or ch.canonical_name, ch.base_url, ch.token, ch.auth,
+                     tuple(platforms) or ch.platforms, ch.package_filename)
+    return ch
+
+
 def channel_subdirs(channel: Any, platforms: Sequence[str]) -> List[str]:
     """The subdirs to load for ``channel``: its own platform filter, else ``platforms``; + noarch."""
     own = tuple(getattr(channel, "platforms", ()) or ())
