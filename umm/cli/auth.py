@@ -209,3 +209,31 @@ def _say(args: argparse.Namespace, text: str, doc: dict) -> None:
         sys.stdout.write(json.dumps(doc, indent=4) + "\n")
     elif not getattr(args, "quiet", False):
         sys.stdout.write(text + "\n")
+
+
+# -- for the other commands -------------------------------------------------------------------
+def credentials(cfg: Any, reporter: Any = None) -> Any:
+    """The ``AuthStore`` every command's HTTP client uses: the authentication file plus
+    the tokens given in channel URLs (``-c https://host/t/<token>/chan``, a channel alias
+    with a token), so package downloads from those channels carry the token too."""
+    from umm.config.channels import channel_context
+    from umm.errors import UmmError
+    from umm.net.auth import AuthStore, CondaToken
+    from umm.reporter import NULL
+
+    store = AuthStore.load(reporter=reporter if reporter is not None else NULL)
+    try:
+        ctx = channel_context(cfg)
+        names = list(cfg.get("channels") or ())
+    except (UmmError, KeyError, TypeError):
+        return store
+    for name in names:
+        try:
+            channels = ctx.resolve(name)
+        except (UmmError, ValueError):
+            continue
+        for ch in channels:
+            token = getattr(ch, "token", None)
+            if token:
+                store = store.with_entry(ch.base_url, CondaToken(token))
+    return store
