@@ -210,7 +210,7 @@ class PackagePool:
                              re.IGNORECASE)
         out: Set[str] = set()
         for src in self.sources:
-            scanned = self._scan_source(src, pattern)
+            scanned = self._scan_source(src, name, pattern)
             if scanned is not None:
                 out |= scanned
                 continue
@@ -226,7 +226,8 @@ class PackagePool:
         out.discard(name)
         return out
 
-    def _scan_source(self, src: Any, pattern: "re.Pattern[bytes]") -> Optional[Set[str]]:
+    def _scan_source(self, src: Any, name: str,
+                     pattern: "re.Pattern[bytes]") -> Optional[Set[str]]:
         subdirs = getattr(src, "subdirs", None)
         if not subdirs:
             return None
@@ -234,13 +235,14 @@ class PackagePool:
         for sub in subdirs:
             if getattr(sub, "builder", True) is None:
                 continue  # an empty (missing) subdir
-            got = self._scan_subdir(sub, pattern)
+            got = self._scan_subdir(sub, name, pattern)
             if got is None:
                 return None
             out |= got
         return out
 
-    def _scan_subdir(self, sub: Any, pattern: "re.Pattern[bytes]") -> Optional[Set[str]]:
+    def _scan_subdir(self, sub: Any, name: str,
+                     pattern: "re.Pattern[bytes]") -> Optional[Set[str]]:
         index = getattr(sub, "index", None)
         path = getattr(sub, "json_path", None)
         if index is None or path is None or not hasattr(index, "runs"):
@@ -261,6 +263,8 @@ class PackagePool:
                             out.add(hit)
         except (OSError, ValueError):
             return None
+        if name == "pip" and getattr(getattr(sub, "builder", None), "add_pip", False):
+            out.add("python")  # add_pip_as_python_dependency: the builder adds it, not the JSON
         return out
 
 

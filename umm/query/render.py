@@ -83,15 +83,14 @@ def table(result: QueryResult, channel_of: ChannelOf = _default_channel) -> str:
         for rec, others in _by_version(n.record for n in nodes if n.found):
             rows.append([rec.name, str(rec.version), rec.build] + _builds_cells(len(others))
                         + [channel_of(rec), subdir_of(rec)])
-        return format_table(["Name", "Version", "Build", "", "", "Channel", "Subdir"],
-                                   rows, right=(4,))
+        return format_table(["Name", "Version", "Build", "", "", "Channel", "Subdir"], rows,
+                            right=(4,))
     ordered = sorted(nodes, key=lambda n: (n.name, _neg_key(n)))
     if result.kind == "whoneeds":
         needed = _needed_names(result)
         rows = [[n.name, _ver(n), _build(n), _depends_on(n, needed.get(id(n), ())),
                  _chan(n, channel_of), _sub(n)] for n in ordered]
-        return format_table(["Name", "Version", "Build", "Depends", "Channel", "Subdir"],
-                                   rows)
+        return format_table(["Name", "Version", "Build", "Depends", "Channel", "Subdir"], rows)
     rows = [[n.name, _ver(n), _build(n), _chan(n, channel_of), _sub(n)] for n in ordered]
     return format_table(["Name", "Version", "Build", "Channel", "Subdir"], rows)
 
