@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             close()
     pool = PackagePool(sources, _virtual_records(cfg))
     result = run_query(pool, kind, specs, recursive=bool(args.recursive),
-                       tree=bool(args.tree))
+                       tree=bool(args.tree), query=" ".join(args.specs))
     channel_of = _channel_namer(cfg)
     if json_mode:
         doc = to_json(result, channel_of, [s.conda_build_form() for s in specs])

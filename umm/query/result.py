@@ -119,7 +119,7 @@ class _Graph:
 
 
 # -- search ------------------------------------------------------------------------------
-def search(pool: PackagePool, specs: Sequence[Any]) -> QueryResult:
+def search(pool: PackagePool, specs: Sequence[Any], query: Optional[str] = None) -> QueryResult:
     """Every record matching any of ``specs``: by name, newest version first."""
     seen = set()
     found: List[Any] = []
@@ -130,14 +130,14 @@ def search(pool: PackagePool, specs: Sequence[Any]) -> QueryResult:
                 found.append(rec)
     found.sort(key=sort_key, reverse=True)
     found.sort(key=lambda r: r.name)
-    return QueryResult("search", _query_text(specs), [Node(r) for r in found])
+    return QueryResult("search", query or _query_text(specs), [Node(r) for r in found])
 
 
 # -- depends -----------------------------------------------------------------------------
-def depends(pool: PackagePool, spec: Any, recursive: bool = False,
-            tree: bool = False) -> QueryResult:
+def depends(pool: PackagePool, spec: Any, recursive: bool = False, tree: bool = False,
+            query: Optional[str] = None) -> QueryResult:
     """The dependencies of the best record matching ``spec``."""
-    text = _query_text([spec])
+    text = query or _query_text([spec])
     root_rec = pool.best(pool.matching(spec))
     if root_rec is None:
         return QueryResult("depends", text, [])
@@ -173,10 +173,10 @@ def depends(pool: PackagePool, spec: Any, recursive: bool = False,
 
 
 # -- whoneeds ----------------------------------------------------------------------------
-def whoneeds(pool: PackagePool, spec: Any, recursive: bool = False,
-             tree: bool = False) -> QueryResult:
+def whoneeds(pool: PackagePool, spec: Any, recursive: bool = False, tree: bool = False,
+             query: Optional[str] = None) -> QueryResult:
     """The records needing ``spec``'s package (transitively with ``recursive``/``tree``)."""
-    text = _query_text([spec])
+    text = query or _query_text([spec])
     targets = pool.matching(spec)
     names = sorted({r.name for r in targets}) or ([spec.exact_name] if spec.exact_name else [])
     constrained = not spec.is_name_only
@@ -227,18 +227,20 @@ def _requirers(pool: PackagePool, names: Sequence[str], spec: Optional[Any]) -> 
 
 # -- entry point ---------------------------------------------------------------------------
 def run_query(pool: PackagePool, kind: str, specs: Sequence[Any], recursive: bool = False,
-              tree: bool = False) -> QueryResult:
-    """``search`` (any number of specs), ``depends``/``whoneeds`` (exactly one)."""
+              tree: bool = False, query: Optional[str] = None) -> QueryResult:
+    """``search`` (any number of specs), ``depends``/``whoneeds`` (exactly one).
+
+    ``query`` is the text shown in messages (default: the specs' conda-build forms)."""
     if kind == "search":
-        return search(pool, specs)
+        return search(pool, specs, query)
     if kind not in KINDS:
         raise UnknownQueryKind(kind)
     if len(specs) != 1:
         raise SingleQueryOnly(kind, len(specs))
     if kind == "depends":
-        return depends(pool, specs[0], recursive, tree)
-    return whoneeds(pool, specs[0], recursive, tree)
+        return depends(pool, specs[0], recursive, tree, query)
+    return whoneeds(pool, specs[0], recursive, tree, query)
 
 
 def _query_text(specs: Sequence[Any]) -> str:
-    return " ".join(str(s) for s in specs)
+    return ", ".join(s.conda_build_form() for s in specs)
