@@ -143,10 +143,18 @@ def _prompt(label: str) -> str:
         sys.stderr.write(label)
         sys.stderr.flush()
         return sys.stdin.readline().strip()
-    with open("/dev/tty", "r+") as tty:
-        tty.write(label)
-        tty.flush()
-        return tty.readline().strip()
+    fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    try:
+        os.write(fd, label.encode())
+        line = b""
+        while not line.endswith(b"\n"):
+            chunk = os.read(fd, 1024)  # a terminal in canonical mode answers line by line
+            if not chunk:
+                break
+            line += chunk
+    finally:
+        os.close(fd)
+    return line.decode("utf-8", "replace").strip()
 
 
 def _prompt_secret(label: str) -> str:
