@@ -158,15 +158,19 @@ def test_dependents_scan_matches_a_full_walk(numpy_channel: Path, tmp_path: Path
         assert fast == slow, name
 
 
-def test_dependents_scan_is_case_insensitive(tmp_path: Path) -> None:
+def test_dependents_scan_needs_a_dependency_string_start(tmp_path: Path) -> None:
     from tests.support.server import record, repodata, write_repodata
 
     root = tmp_path / "chan"
     write_repodata(root, "linux-64", repodata("linux-64", [
-        record("Lib", "1"), record("app", "1", depends=["LIB >=1"]),
-        record("other", "1", depends=["libx"])]))
+        record("lib", "1"), record("app", "1", depends=["lib >=1"]),
+        record("chan", "1", depends=["conda-forge::lib"]),
+        record("other", "1", depends=["libx", "my-lib", "py-lib >=1"]),
+        record("fp", "1", license="lib")]))
     write_repodata(root, "noarch", repodata("noarch", []))
     sources = _load(root, tmp_path / "pkgs")
     pool = PackagePool(sources)
-    assert [r.name for r in pool.dependents("lib")] == ["app"]
-    assert "other" not in sources[0].loaded_names()
+    assert [r.name for r in pool.dependents("lib")] == ["app", "chan"]
+    loaded = sources[0].loaded_names()
+    assert "other" not in loaded  # "my-lib", "libx", "py-lib": not dependencies on lib
+    assert "fp" in loaded  # the JSON string "lib" (a license) is a candidate, then dropped

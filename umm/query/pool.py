@@ -7,7 +7,9 @@ search for one name parses one name. Only globs (``num*``) and reverse
 dependencies (``whoneeds``) need the list of names; reverse dependencies are
 found without parsing the whole channel when a source keeps its repodata as an
 indexed JSON file: one regular-expression pass over the file names the packages
-whose records mention the wanted name, and only those are parsed.
+whose records mention the wanted name, and only those are parsed. That pass looks
+for the name in lower case, as repodata writes package names; a dependency spelled
+in another case is only seen by sources without an index (installed prefixes).
 """
 from __future__ import annotations
 
@@ -206,8 +208,9 @@ class PackagePool:
 
     def _mentioning(self, name: str) -> Set[str]:
         """Names whose records may depend on ``name`` (a superset, never parsing it all)."""
-        pattern = re.compile(rb'(?:"|::)' + re.escape(name.encode("utf-8")) + _AFTER_NAME,
-                             re.IGNORECASE)
+        # a literal prefix keeps re on its fast path (memchr-like, ~1 GB/s); package
+        # names are lower case in repodata, so the name is looked for as such
+        pattern = re.compile(re.escape(name.encode("utf-8")) + _AFTER_NAME)
         out: Set[str] = set()
         for src in self.sources:
             scanned = self._scan_source(src, name, pattern)
@@ -258,7 +261,11 @@ class PackagePool:
                     return out
                 with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
                     for m in pattern.finditer(mm):
-                        hit = table.name_at(m.start())
+                        start = m.start()
+                        # the name must start a dependency string: "name… or chan::name…
+                        if mm[start - 1:start] != b'"' and mm[start - 2:start] != b"::":
+                            continue
+                        hit = table.name_at(start)
                         if hit is not None:
                             out.add(hit)
         except (OSError, ValueError):

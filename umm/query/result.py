@@ -128,9 +128,7 @@ def search(pool: PackagePool, specs: Sequence[Any], query: Optional[str] = None)
             if id(rec) not in seen:
                 seen.add(id(rec))
                 found.append(rec)
-    found.sort(key=sort_key, reverse=True)
-    found.sort(key=lambda r: r.name)
-    return QueryResult("search", query or _query_text(specs), [Node(r) for r in found])
+    return QueryResult("search", query or _query_text(specs), [Node(r) for r in _ordered(found)])
 
 
 # -- depends -----------------------------------------------------------------------------
@@ -188,9 +186,7 @@ def whoneeds(pool: PackagePool, spec: Any, recursive: bool = False, tree: bool =
                 if id(rec) not in seen:
                     seen.add(id(rec))
                     found.append(rec)
-        found.sort(key=sort_key, reverse=True)
-        found.sort(key=lambda r: r.name)
-        return QueryResult("whoneeds", text, [Node(r) for r in found])
+        return QueryResult("whoneeds", text, [Node(r) for r in _ordered(found)])
     g = _Graph()
     root_rec = pool.best(targets)
     root = g.add(Node(root_rec) if root_rec is not None else Node(None, text))
@@ -213,6 +209,20 @@ def whoneeds(pool: PackagePool, spec: Any, recursive: bool = False, tree: bool =
     if len(g.nodes) == 1 and root_rec is None:
         return QueryResult("whoneeds", text, [])
     return QueryResult("whoneeds", text, g.nodes, g.children, root, tree)
+
+
+def _ordered(records: Sequence[Any]) -> List[Any]:
+    """By name, then newest first (versions are only compared within a name)."""
+    by_name: Dict[str, List[Any]] = {}
+    for rec in records:
+        by_name.setdefault(rec.name, []).append(rec)
+    out: List[Any] = []
+    for name in sorted(by_name):
+        group = by_name[name]
+        if len(group) > 1:
+            group.sort(key=sort_key, reverse=True)
+        out.extend(group)
+    return out
 
 
 def _requirers(pool: PackagePool, names: Sequence[str], spec: Optional[Any]) -> List[Any]:
