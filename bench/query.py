@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -93,8 +94,9 @@ def run(code: str, args: List[str], runs: int) -> Dict[str, float]:
     return best
 
 
-def popular(channel: Path) -> Tuple[str, int]:
-    """The name most records depend on (not python), for the reverse query."""
+def reverse_targets(channel: Path) -> List[Tuple[str, int]]:
+    """Names for the reverse query: the one most records depend on (not python), and
+    one with about 200 dependent records (a typical library)."""
     count: Counter = Counter()
     for sd in ("linux-64", "noarch"):
         doc = json.loads((channel / sd / "repodata.json").read_text())
@@ -102,10 +104,12 @@ def popular(channel: Path) -> Tuple[str, int]:
             for raw in doc.get(key, {}).values():
                 for dep in set(d.split()[0] for d in raw.get("depends") or []):
                     count[dep] += 1
-    for name, n in count.most_common():
-        if name not in ("python", "python_abi") and not name.startswith("__"):
-            return name, n
-    raise SystemExit("no dependencies in the channel")
+    ranked = [(n, c) for n, c in count.most_common()
+              if n not in ("python", "python_abi") and not n.startswith("__")]
+    if not ranked:
+        raise SystemExit("no dependencies in the channel")
+    typical = min(ranked, key=lambda item: (abs(item[1] - 200), item[0]))
+    return [ranked[0], typical]
 
 
 def main() -> int:
@@ -128,16 +132,17 @@ def main() -> int:
     pkgs = work / "pkgs"
     chan_url = channel.as_uri()
     size = sum((channel / sd / "repodata.json").stat().st_size for sd in ("linux-64", "noarch"))
-    lib, n_dependents = popular(channel)
+    targets = reverse_targets(channel)
     print(f"channel: {channel} ({size / 1e6:.0f} MB of repodata.json)")
+    shutil.rmtree(pkgs, ignore_errors=True)  # the index is built by the first load
     first = run(UMM, ["index", "", "0", chan_url, str(pkgs)], 1)
     print(f"umm first load (scan + index build, once per download): {first['s']:.2f}s, "
           f"{first['rss'] / 1024:.0f} MB peak")
     cases = [
         ("search numpy", ["search", "numpy", "0"], ["search", "numpy"]),
         ("depends --tree numpy", ["depends", "numpy", "1"], ["depends", "numpy"]),
-        (f"whoneeds {lib} ({n_dependents} records)", ["whoneeds", lib, "0"], ["whoneeds", lib]),
-    ]
+    ] + [(f"whoneeds {lib} ({n} records)", ["whoneeds", lib, "0"], ["whoneeds", lib])
+         for lib, n in targets]
     print(f"{'query':<44} {'umm':>8} {'rattler':>8} {'ratio':>6}  {'umm RSS':>8} "
           f"{'rattler RSS':>11}")
     for label, uargs, rargs in cases:
