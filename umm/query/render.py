@@ -239,7 +239,7 @@ def _package_block(rec: Any, others: List[Any], channel_of: ChannelOf, all_versi
     out = ["", header, RULE * max(len(header), 40), ""]
 
     def field(label: str, value: Any) -> None:
-        out.append(f" {label:<15} {value}")
+        out.append(f" {label:<15} {value}".rstrip())
 
     field("Name", rec.name)
     field("Version", rec.version)
