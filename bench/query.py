@@ -47,7 +47,7 @@ from umm.net.client import HttpClient
 from umm.query.pool import PackagePool
 from umm.query.result import run_query
 from umm.repodata import load_channels
-from umm.repodata._compat import UrlChannel
+from umm.repodata import UrlChannel
 from umm.specs import MatchSpec
 kind, spec, tree, chan, pkgs = sys.argv[1:6]
 src = load_channels([UrlChannel(chan)], ["linux-64"], [pkgs], HttpClient())

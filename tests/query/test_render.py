@@ -27,7 +27,7 @@ def check_golden(name: str, text: str) -> None:
 def channel_pool(channel_dir: Path, cache: Path) -> PackagePool:
     from umm.net.client import HttpClient
     from umm.repodata import load_channels
-    from umm.repodata._compat import UrlChannel
+    from umm.repodata import UrlChannel
 
     return PackagePool(load_channels([UrlChannel(channel_dir.as_uri(), name="conda-forge")],
                                      ["linux-64"], [cache], HttpClient()))

@@ -5,11 +5,12 @@ A :class:`PackagePool` wraps the same ``RecordSource`` objects the solver uses
 prefix), in channel priority order. Records are loaded one name at a time, so a
 search for one name parses one name. Only globs (``num*``) and reverse
 dependencies (``whoneeds``) need the list of names; reverse dependencies are
-found without parsing the whole channel when a source keeps its repodata as an
-indexed JSON file: one regular-expression pass over the file names the packages
-whose records mention the wanted name, and only those are parsed. That pass looks
-for the name in lower case, as repodata writes package names; a dependency spelled
-in another case is only seen by sources without an index (installed prefixes).
+found without loading the whole channel when a source keeps its records in the
+repodata index cache (one blob per name): one pass of ``find`` over the cache file
+names the packages whose blobs contain the wanted name, and only those are loaded.
+That pass looks for the name in lower case, as repodata writes package names; a
+dependency spelled in another case is only seen by sources without an index cache
+(installed prefixes).
 """
 from __future__ import annotations
 
@@ -17,15 +18,12 @@ import fnmatch
 import mmap
 import os
 import re
-import threading
 from bisect import bisect_right
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from umm.query.errors import CannotListNames
 
 _DEP_NAME = re.compile(r"\s*(?:[^\s:]+::)?([^\s<>=!~\[\(,|;]+)")
-# what may follow a package name inside a dependency string
-_AFTER_NAME = rb"""(?=[\s"=<>!~\[\(,|;*@])"""
 
 
 def dependency_name(dep: str) -> Optional[str]:
@@ -40,28 +38,6 @@ def sort_key(rec: Any) -> Tuple[Any, int, int]:
     """Newest last: version, then build number, then timestamp."""
     ts = rec.get("timestamp") if hasattr(rec, "get") else None
     return (rec.version_obj, int(rec.build_number or 0), int(ts or 0))
-
-
-class _RunTable:
-    """Byte ranges of each name's records in one indexed repodata.json."""
-
-    __slots__ = ("starts", "ends", "names")
-
-    def __init__(self, index: Any) -> None:
-        rows: List[Tuple[int, int, str]] = []
-        for name in index.names:
-            for _sec, off, length in index.runs(name):
-                rows.append((int(off), int(off) + int(length), name))
-        rows.sort()
-        self.starts = [r[0] for r in rows]
-        self.ends = [r[1] for r in rows]
-        self.names = [r[2] for r in rows]
-
-    def name_at(self, pos: int) -> Optional[str]:
-        i = bisect_right(self.starts, pos) - 1
-        if i >= 0 and pos < self.ends[i]:
-            return self.names[i]
-        return None
 
 
 class PackagePool:
@@ -81,8 +57,6 @@ class PackagePool:
         self._deps: Dict[str, Optional[Any]] = {}
         self._specs: Dict[str, Any] = {}
         self._names: Optional[FrozenSet[str]] = None
-        self._runs: Dict[int, _RunTable] = {}
-        self._lock = threading.Lock()
 
     # -- lookups -------------------------------------------------------------------
     def records(self, name: str) -> Tuple[Any, ...]:
@@ -208,12 +182,10 @@ class PackagePool:
 
     def _mentioning(self, name: str) -> Set[str]:
         """Names whose records may depend on ``name`` (a superset, never parsing it all)."""
-        # a literal prefix keeps re on its fast path (memchr-like, ~1 GB/s); package
-        # names are lower case in repodata, so the name is looked for as such
-        pattern = re.compile(re.escape(name.encode("utf-8")) + _AFTER_NAME)
+        needle = name.encode("utf-8")
         out: Set[str] = set()
         for src in self.sources:
-            scanned = self._scan_source(src, name, pattern)
+            scanned = self._scan_source(src, name, needle)
             if scanned is not None:
                 out |= scanned
                 continue
@@ -229,8 +201,7 @@ class PackagePool:
         out.discard(name)
         return out
 
-    def _scan_source(self, src: Any, name: str,
-                     pattern: "re.Pattern[bytes]") -> Optional[Set[str]]:
+    def _scan_source(self, src: Any, name: str, needle: bytes) -> Optional[Set[str]]:
         subdirs = getattr(src, "subdirs", None)
         if not subdirs:
             return None
@@ -238,40 +209,51 @@ class PackagePool:
         for sub in subdirs:
             if getattr(sub, "builder", True) is None:
                 continue  # an empty (missing) subdir
-            got = self._scan_subdir(sub, name, pattern)
+            got = self._scan_subdir(sub, needle)
             if got is None:
                 return None
+            if name == "pip" and getattr(sub.builder, "add_pip", False):
+                out.add("python")  # add_pip_as_python_dependency: added on load, not stored
             out |= got
         return out
 
-    def _scan_subdir(self, sub: Any, name: str,
-                     pattern: "re.Pattern[bytes]") -> Optional[Set[str]]:
+    def _scan_subdir(self, sub: Any, needle: bytes) -> Optional[Set[str]]:
+        """The names of the index cache entries whose bytes contain ``needle``.
+
+        The index cache stores each name's records as one marshal blob, in which
+        every string appears verbatim at least once; so a blob without the needle
+        has no record depending on it. ``None`` when the subdir has no such index.
+        """
         index = getattr(sub, "index", None)
-        path = getattr(sub, "json_path", None)
-        if index is None or path is None or not hasattr(index, "runs"):
+        finder = getattr(index, "names_mentioning", None)
+        if finder is not None:
+            return set(finder(needle))
+        path = getattr(index, "path", None)
+        names = getattr(index, "names", None)
+        offsets = getattr(index, "_off", None)
+        base = getattr(index, "_base", None)
+        if path is None or names is None or offsets is None or base is None or \
+                len(offsets) != len(names) + 1:
             return None
-        with self._lock:
-            table = self._runs.get(id(sub))
-            if table is None:
-                table = self._runs[id(sub)] = _RunTable(index)
         out: Set[str] = set()
         try:
             with open(path, "rb") as f:
-                if os.fstat(f.fileno()).st_size == 0:
+                size = os.fstat(f.fileno()).st_size
+                if size <= base or not names:
                     return out
+                if size != base + offsets[-1]:
+                    return None  # not the layout expected: do not guess
                 with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                    for m in pattern.finditer(mm):
-                        start = m.start()
-                        # the name must start a dependency string: "name… or chan::name…
-                        if mm[start - 1:start] != b'"' and mm[start - 2:start] != b"::":
-                            continue
-                        hit = table.name_at(start)
-                        if hit is not None:
-                            out.add(hit)
+                    pos = mm.find(needle, base)
+                    while pos != -1:
+                        i = bisect_right(offsets, pos - base) - 1
+                        if 0 <= i < len(names):
+                            out.add(names[i])
+                            pos = mm.find(needle, base + offsets[i + 1])  # the next blob
+                        else:
+                            break
         except (OSError, ValueError):
             return None
-        if name == "pip" and getattr(getattr(sub, "builder", None), "add_pip", False):
-            out.add("python")  # add_pip_as_python_dependency: the builder adds it, not the JSON
         return out
 
 
