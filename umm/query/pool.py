@@ -34,10 +34,9 @@ def dependency_name(dep: str) -> Optional[str]:
     return m.group(1).lower() or None
 
 
-def sort_key(rec: Any) -> Tuple[Any, int, int]:
+def sort_key(rec: Any) -> Tuple[Any, int, float]:
     """Newest last: version, then build number, then timestamp."""
-    ts = rec.get("timestamp") if hasattr(rec, "get") else None
-    return (rec.version_obj, int(rec.build_number or 0), int(ts or 0))
+    return (rec.version_obj, int(rec.build_number or 0), float(rec.timestamp or 0))
 
 
 class PackagePool:
