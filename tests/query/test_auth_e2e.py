@@ -158,3 +158,24 @@ def test_auth_file_credentials_are_scoped_to_their_host_path(umm_env: UmmEnv,
     umm_env.run("auth", "logout", f"127.0.0.1:{srv.port}", check=True)
     p = umm_env.run("search", "appa", *chan(srv))
     assert p.returncode == 1  # logged out: no credentials again (and nothing cached wrongly)
+
+
+def test_token_in_the_channel_alias(umm_env: UmmEnv, server: ChannelServer) -> None:
+    # the channel "chan" under an alias that carries the token
+    parent = ChannelServer(server.root.parent).start()
+    try:
+        parent.require_auth("token", SECRET)
+        alias = f"{parent.url}/t/{SECRET}"
+        out: List[str] = []
+        p = umm_env.run("create", "-n", "al", "appa", "-c", "chan", "--override-channels",
+                        "--channel-alias", alias, "--platform", "linux-64", "-y")
+        out += [p.stdout, p.stderr]
+        assert p.returncode == 0, p.stderr
+        assert parent.count("/chan/noarch/appa-2.0-0.conda", status=200) == 1
+        p = umm_env.run("repoquery", "depends", "-t", "appa", "-c", "chan", "--override-channels",
+                        "--channel-alias", alias, "--platform", "linux-64", "--json")
+        out += [p.stdout, p.stderr]
+        assert json.loads(p.stdout)["result"]["pkgs"][0]["channel"] == "chan"
+        assert leaks(out, umm_env.root_prefix) == []
+    finally:
+        parent.stop()
