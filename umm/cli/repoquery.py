@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
         close = getattr(reporter, "close", None)
         if close is not None:
             close()
-    pool = PackagePool(sources, _virtual_records(cfg))
+    # virtual packages (__glibc …) only ever satisfy dependencies
+    pool = PackagePool(sources, _virtual_records(cfg) if kind == "depends" else ())
     result = run_query(pool, kind, specs, recursive=bool(args.recursive),
                        tree=bool(args.tree), query=" ".join(args.specs))
     channel_of = _channel_namer(cfg)
