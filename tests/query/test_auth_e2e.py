@@ -179,3 +179,16 @@ def test_token_in_the_channel_alias(umm_env: UmmEnv, server: ChannelServer) -> N
         assert leaks(out, umm_env.root_prefix) == []
     finally:
         parent.stop()
+
+
+def test_token_in_an_explicit_file(umm_env: UmmEnv, srv: ChannelServer, tmp_path: Path) -> None:
+    srv.require_auth("token", SECRET)
+    spec = tmp_path / "explicit.txt"
+    spec.write_text(f"@EXPLICIT\n{srv.url}/t/{SECRET}/noarch/libb-1.0-0.conda\n")
+    p = umm_env.run("create", "-n", "ex", "-f", spec, "-y")
+    assert p.returncode == 0, p.stderr
+    assert srv.count("/noarch/libb-1.0-0.conda", status=200) == 1
+    meta = json.loads((umm_env.root_prefix / "envs" / "ex" / "conda-meta" /
+                       "libb-1.0-0.json").read_text())
+    assert meta["url"] == f"{srv.url}/noarch/libb-1.0-0.conda"
+    assert leaks([p.stdout, p.stderr], umm_env.root_prefix) == []
