@@ -110,11 +110,11 @@ def sources_for(cfg: Any, client: Any, reporter: Reporter) -> List[Any]:
 
 def http_client(cfg: Any) -> Any:
     """An ``umm.net.HttpClient`` from the configuration's network keys."""
-    from umm.net.auth import AuthStore
+    from umm.cli.auth import credentials
     from umm.net.client import HttpClient
     from umm.net.options import NetworkOptions
 
-    return HttpClient(NetworkOptions.from_config(cfg), AuthStore.load())
+    return HttpClient(NetworkOptions.from_config(cfg), credentials(cfg))
 
 
 def solve(cfg: Any, sources: Sequence[Any], specs: Sequence[Any], installed: Dict[str, Any],
