@@ -20,6 +20,7 @@ ALLOWED: Dict[str, Set[str]] = {
     "repodata": {"specs", "config", "net"},
     "solver": {"specs", "config"},
     "package": {"specs", "config", "net"},
+    "query": {"specs", "config", "net", "repodata"},
     "install": {"specs", "config", "net", "package", "solver"},
     "envfile": {"specs", "config", "net", "repodata", "solver", "package", "install"},
     "shell": {"specs", "config", "install"},
