@@ -23,6 +23,8 @@ from typing import Dict, List, Optional
 
 import pytest
 
+pytest_plugins = ["tests.support.fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = (REPO.parent / "shared").resolve()
 SHARED_DATA = SHARED / "data"

@@ -312,3 +312,64 @@ def test_ctrl_c_leaves_no_half_file(channel_server, tmp_path: Path, client) -> N
     channel_server.clear_faults()
     PackageCache([pkgs]).ensure(records, client)
     assert_valid_cache(pkgs, records)
+
+
+def test_with_repodata_records(channel_server, channel, client, tmp_path: Path) -> None:
+    from umm.specs.records import RepoDataRecord
+
+    records = [RepoDataRecord.from_json(r) for r in channel]
+    out = PackageCache([tmp_path / "pkgs"]).ensure(records, client)
+    assert set(out) == set(records)
+    for rec in records:
+        assert out[rec] == str(tmp_path / "pkgs" / rec.dist_name)
+        stored = json.loads(Path(out[rec], "info", "repodata_record.json").read_text())
+        assert RepoDataRecord.from_json(stored).sha256 == rec.sha256
+        assert stored["url"] == rec.url and stored["fn"] == rec.fn
+
+
+def test_malformed_metadata(channel_server, client, tmp_path: Path) -> None:
+    import hashlib
+
+    from tests.package.archives import write_conda
+
+    path = write_conda(channel_server.root / "odd-1.0-0.conda",
+                       [member("info/index.json", b"{not json"),
+                        member("info/paths.json", b'{"paths": [], "paths_version": 1}')],
+                       [member("lib/x", b"x")])
+    data = path.read_bytes()
+    rec = {"url": f"{channel_server.url}/odd-1.0-0.conda", "fn": "odd-1.0-0.conda",
+           "name": "odd", "version": "1.0", "build": "0", "sha256": hashlib.sha256(data).hexdigest()}
+    pkgs = tmp_path / "pkgs"
+    out = PackageCache([pkgs]).ensure([rec], client)
+    stored = json.loads(Path(out[rec["fn"]], "info", "repodata_record.json").read_text())
+    assert stored["name"] == "odd" and stored["size"] == len(data)
+    # a corrupt repodata_record.json makes the dir invalid: extracted again, no download
+    Path(out[rec["fn"]], "info", "repodata_record.json").write_text("garbage")
+    n = channel_server.count()
+    PackageCache([pkgs]).ensure([rec], client)
+    assert channel_server.count() == n
+    assert json.loads(Path(out[rec["fn"]], "info", "repodata_record.json").read_text())["name"] \
+        == "odd"
+
+
+@pytest.mark.parametrize("fn", ["../evil-1.0-0.conda", "a/b-1.0-0.conda", "..", "x.zip", ""])
+def test_hostile_file_names_in_records(fn: str, tmp_path: Path) -> None:
+    rec = {"url": "http://127.0.0.1:9/x/" + fn, "fn": fn, "name": "x", "version": "1",
+           "build": "0"}
+    with pytest.raises(CacheError, match="file name"):
+        PackageCache([tmp_path / "pkgs"]).ensure([rec], None)
+    assert not (tmp_path / "evil-1.0-0.conda").exists()
+
+
+def test_tarball_path(channel_server, channel, client, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    PackageCache([other]).ensure(channel[:1], client)
+    cache = PackageCache([tmp_path / "mine", other])
+    assert cache.tarball_path(channel[0]) == str(other / channel[0]["fn"])
+    assert cache.tarball_path(channel[1]) == str(tmp_path / "mine" / channel[1]["fn"])
+
+
+def test_conflicting_records_for_one_dist(channel, tmp_path: Path) -> None:
+    other = dict(channel[0], sha256="f" * 64, url="http://127.0.0.1:9/other/" + channel[0]["fn"])
+    with pytest.raises(CacheError, match="two different packages"):
+        PackageCache([tmp_path / "pkgs"]).ensure([channel[0], other], None)

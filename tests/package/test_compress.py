@@ -91,7 +91,12 @@ def test_source_date_epoch_clamps_mtimes(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_levels_and_threads(tmp_path: Path) -> None:
+    import random
+
     src = make_folder(tmp_path / "src")
+    rnd = random.Random(1)
+    words = ["alpha", "beta", "gamma", "delta", "import", "return", "numpy", "conda"]
+    (src / "share" / "text.txt").write_text(" ".join(rnd.choice(words) for _ in range(80000)))
     fast = compress(src, tmp_path / "f" / "demo-1.0-0.conda", level=1)
     best = compress(src, tmp_path / "b" / "demo-1.0-0.conda", level=19, threads=2)
     assert os.path.getsize(best) < os.path.getsize(fast)

@@ -111,3 +111,14 @@ def test_lock_survives_its_file_being_removed(tmp_path: Path) -> None:
     assert second.locked
     second.release()
     first.release()
+
+
+def test_cancel_stops_the_wait(tmp_path: Path) -> None:
+    from umm.errors import Cancelled
+
+    path = tmp_path / "c.lock"
+    event = threading.Event()
+    with FileLock(path):
+        threading.Timer(0.2, event.set).start()
+        with pytest.raises(Cancelled):
+            FileLock(path, cancel=event).acquire()

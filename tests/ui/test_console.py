@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from umm.ui.console import ConsoleReporter, confirm, make_reporter
 
@@ -58,6 +59,8 @@ def test_live_block_is_drawn_and_erased() -> None:
     assert "a-1.0-0.conda" in text and "Downloading 0/1" in text
     assert "\x1b[K\n" in text and "\x1b[F" in text
     assert "a message goes above the bars\n" in text
+    last = re.sub(r"\x1b\[\d*[A-Za-z]", "", text.rstrip("\n").rsplit("\n", 1)[-1])
+    assert last.startswith("Downloading 1/1  10.0 kB / 10.0 kB  ")  # the summary stays
 
 
 def test_confirm() -> None:

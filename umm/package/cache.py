@@ -17,7 +17,8 @@ Public API::
                  extract_threads=0, offline=False) -> {record: extracted_dir}
     cache.writable_dir() -> str
     cache.find_extracted(record) -> str | None
-    cache.find_tarball(record) -> str | None
+    cache.find_tarball(record) -> (path, hashes) | None     # verified archive
+    cache.tarball_path(record) -> str                       # package_tarball_full_path
     dist_name(record) -> "name-version-build"
 
 ``records`` are :class:`umm.specs` ``RepoDataRecord`` s (anything with
@@ -142,7 +143,7 @@ def merged_record(index: Dict[str, Any], record: Any, hashes: Optional[_Hashes])
             continue
         if key in ("depends", "constrains") and not value and index.get(key):
             continue
-        out[key] = value
+        out[key] = _strip_token(value) if key in ("url", "channel") and value else value
     if hashes is not None:
         if not out.get("size"):
             out["size"] = hashes.size
@@ -207,15 +208,28 @@ def is_writable_dir(path: str) -> bool:
     return not os.path.exists(urls) or os.access(urls, os.W_OK)
 
 
-def _remove_tree(path: str) -> None:
-    def onerror(func: Any, p: str, exc: Any) -> None:
+def remove_tree(path: str) -> None:
+    """``rmtree`` that also removes read-only directories' contents (fixing modes)."""
+    import sys
+
+    def retry(func: Any, p: str, _exc: Any) -> None:
         try:
             os.chmod(os.path.dirname(p), 0o700)
             func(p)
-        except OSError:
+        except FileNotFoundError:
             pass
 
-    shutil.rmtree(path, onerror=onerror)
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=retry)
+    else:
+        shutil.rmtree(path, onerror=retry)
+
+
+def _quietly_remove(path: str) -> None:
+    try:
+        remove_tree(path)
+    except OSError:
+        pass
 
 
 class _Job:
@@ -282,6 +296,16 @@ class PackageCache:
                     return path, hashes
         return None
 
+    def tarball_path(self, record: Any) -> str:
+        """Where the record's archive is (first cache holding ``<fn>``), else where it
+        would go (the writable cache); for ``package_tarball_full_path``. No hashing."""
+        fn = _fn(record)
+        for d in self.dirs:
+            path = os.path.join(d, fn)
+            if os.path.isfile(path):
+                return path
+        return os.path.join(self.writable_dir(), fn)
+
     # -- filling -----------------------------------------------------------
     def ensure(self, records: Sequence[Any], client: Any = None, reporter: Reporter = NULL,
                download_threads: int = 5, extract_threads: int = 0,
@@ -297,6 +321,11 @@ class PackageCache:
                 todo.setdefault(dist_name(record), []).append(record)
         if not todo:
             return result
+        for dist, recs in todo.items():
+            digests = {str(_get(r, "sha256")).lower() for r in recs if _get(r, "sha256")}
+            if len(digests) > 1:
+                raise CacheError(self.dirs[0], f"two different packages would both be "
+                                 f"extracted to {dist} (different sha256)")
         target = self.writable_dir()
         jobs = [_Job(recs[0]) for recs in todo.values()]
         cancel = threading.Event()
@@ -322,7 +351,8 @@ class PackageCache:
             if cancel.is_set():
                 raise Cancelled("cancelled")
             lock = FileLock(os.path.join(target, job.dist + LOCK_SUFFIX),
-                            timeout=self.lock_timeout, reporter=reporter, what=job.dist)
+                            timeout=self.lock_timeout, reporter=reporter, what=job.dist,
+                            cancel=cancel)
             lock.acquire()
             job.lock = lock
             handed_over = False
@@ -405,7 +435,7 @@ class PackageCache:
         os.makedirs(trash, exist_ok=True)
         for stale in os.listdir(trash):  # left by a killed process (we hold the lock)
             if stale.startswith(job.dist + ".extract-"):
-                _remove_tree(os.path.join(trash, stale))
+                _quietly_remove(os.path.join(trash, stale))
         scratch = os.path.join(trash, f"{job.dist}.extract-{uuid.uuid4().hex[:8]}")
         final = os.path.join(target, job.dist)
         reporter.start("extract", job.fn, job.fn, None)
@@ -422,13 +452,13 @@ class PackageCache:
             if os.path.lexists(final):
                 old = os.path.join(trash, f"{job.dist}.old-{uuid.uuid4().hex[:8]}")
                 os.rename(final, old)
-                _remove_tree(old)
+                _quietly_remove(old)  # left in the trash if it cannot go
             os.rename(scratch, final)
             ok = True
         finally:
             reporter.finish("extract", job.fn, ok=ok)
             if not ok and os.path.exists(scratch):
-                _remove_tree(scratch)
+                _quietly_remove(scratch)
         return final
 
 

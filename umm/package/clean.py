@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 from typing import Iterable, List, Sequence, Set, Tuple
 
-from umm.package.cache import TRASH, is_writable_dir
+from umm.package.cache import TRASH, is_writable_dir, remove_tree
 from umm.package.formats import EXTENSIONS, strip_extension
 from umm.package.lock import LOCK_SUFFIX, remove_if_unlocked
 
@@ -254,11 +253,7 @@ def _scratch_is_busy(item: CleanItem) -> bool:
 
 def _rm(path: str) -> None:
     if os.path.isdir(path) and not os.path.islink(path):
-        def onerror(func, p, exc):  # type: ignore[no-untyped-def]
-            os.chmod(os.path.dirname(p), 0o700)
-            func(p)
-
-        shutil.rmtree(path, onerror=onerror)
+        remove_tree(path)
     else:
         os.unlink(path)
 

@@ -14,7 +14,8 @@ to ``dest``, so a final name only ever holds verified bytes. A body that
 breaks off is retried with backoff (``client.options.max_retries`` times),
 resuming with ``Range`` when the server answers 206 and restarting otherwise;
 a ``.partial`` left by an interrupted run is resumed too, and thrown away if
-the result does not verify. ``file://`` URLs are hardlinked (or copied) from
+the result does not verify. A download that fails for good (retries spent,
+HTTP error, checksum mismatch) leaves no file at all. ``file://`` URLs are hardlinked (or copied) from
 the local channel. Ctrl-C (or :meth:`Downloader.cancel`) stops every transfer
 at the next chunk; only ``.partial`` files remain.
 """
@@ -254,12 +255,12 @@ class Downloader:
                 _unlink(partial)
                 resumable = False
                 continue
-            except DownloadError as exc:
-                # keep a partial worth resuming; drop it when the server said no
-                if exc.status is not None or _size(partial) == 0:
-                    _unlink(partial)
+            except DownloadError:
+                # a definitive failure leaves nothing behind
+                _unlink(partial)
                 raise
             except BaseException:
+                # interrupted (Ctrl-C, cancel): a non-empty partial is kept for a resume
                 if _size(partial) == 0:
                     _unlink(partial)
                 raise
@@ -296,11 +297,10 @@ class Downloader:
                         if req.size is not None and offset == req.size:
                             break  # we already had everything
                         raise _Restart() from None
-                    raise DownloadError(_mask(req.url), str(exc).split(" for ")[0],
-                                        exc.status) from None
+                    raise DownloadError(_mask(req.url), _reason(exc), exc.status) from None
                 except NetError as exc:
                     if attempts > self.retries:
-                        raise DownloadError(_mask(req.url), str(exc)) from None
+                        raise DownloadError(_mask(req.url), _reason(exc)) from None
                     self._sleep(self._backoff(attempts - 1))
                     continue
                 try:
@@ -327,7 +327,7 @@ class Downloader:
                 except (ConnectionFailed, Timeout, IncompleteBody) as exc:
                     out.flush()
                     if attempts > self.retries:
-                        raise DownloadError(_mask(req.url), str(exc)) from None
+                        raise DownloadError(_mask(req.url), _reason(exc)) from None
                     self.reporter.debug(f"{req.label}: {exc}; retrying")
                     self._sleep(self._backoff(attempts - 1))
                 finally:
@@ -358,6 +358,16 @@ class Downloader:
             raise
         pool.shutdown(wait=True)
         return [f.result() for f in futures]
+
+
+def _reason(exc: BaseException) -> str:
+    """A network error's message without the URL (the DownloadError names it)."""
+    text = str(exc)
+    url = getattr(exc, "url", "")
+    if url:
+        for joint in (f" for {url}", f" from {url}", f" {url}"):
+            text = text.replace(joint, "")
+    return text
 
 
 def _size(path: str) -> int:

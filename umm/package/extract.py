@@ -34,6 +34,7 @@ import os
 import stat
 import tarfile
 import threading
+from functools import partial
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from umm.package._pool import DaemonPool, wait_all
@@ -278,21 +279,30 @@ class _Writer:
         else:
             raise InvalidArchive(self.archive, f"unsupported tar member type {info.type!r}", name)
 
+    def _create(self, rel: str, member: str, mode: int) -> int:
+        """A new file at ``rel`` (whatever was there unlinked first, never written through)."""
+        parent = rel.rpartition("/")[0]
+        if parent not in self.dirs:
+            self._ensure_dir(parent, member)
+        try:
+            return os.open(self._abs(rel), _O_CREATE, mode)
+        except FileExistsError:
+            return os.open(self._clear(rel, member), _O_CREATE, mode)
+
     def _file(self, info: tarfile.TarInfo, rel: str, data: int, reader: ChunkReader) -> None:
-        path = self._clear(rel, info.name)
-        mode = (info.mode & 0o777) | 0o400
-        fd = os.open(path, _O_CREATE, mode)
+        fd = self._create(rel, info.name, (info.mode & 0o777) | 0o400)
+        write = partial(write_all, fd)
         try:
             if info.sparse is not None:
                 for offset, length in info.sparse:
                     if offset < 0 or length < 0 or offset + length > info.size:
                         raise InvalidArchive(self.archive, "bad sparse map", info.name)
                     os.lseek(fd, offset, os.SEEK_SET)
-                    if reader.copy_to(lambda mv: write_all(fd, mv), length) != length:
+                    if reader.copy_to(write, length) != length:
                         raise InvalidArchive(self.archive, "truncated tar stream (data ends early)",
                                              info.name)
                 os.ftruncate(fd, info.size)
-            elif reader.copy_to(lambda mv: write_all(fd, mv), data) != data:
+            elif reader.copy_to(write, data) != data:
                 raise InvalidArchive(self.archive, "truncated tar stream (data ends early)",
                                      info.name)
             mtime = int(info.mtime) if info.mtime and info.mtime > 0 else 0
@@ -305,8 +315,7 @@ class _Writer:
     def _symlink(self, info: tarfile.TarInfo, rel: str) -> None:
         target = info.linkname
         if not target:
-            path = self._clear(rel, info.name)
-            os.close(os.open(path, _O_CREATE, 0o644))
+            os.close(self._create(rel, info.name, 0o644))
             self.files.add(rel)
             self.nfiles += 1
             self.reporter.warning(f"{os.path.basename(self.archive)}: symlink '{info.name}' has "

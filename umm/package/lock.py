@@ -10,13 +10,15 @@ Public API::
 same process as well as other processes. A lock that is busy is waited for:
 the reporter gets one "waiting" message naming the holder's pid (written into
 the lock file), and the wait ends with :class:`LockTimeout` only when
-``timeout`` (``lock_timeout``; ``None`` or ``0``: wait forever) runs out.
+``timeout`` (``lock_timeout``; ``None`` or ``0``: wait forever) runs out, or
+with :class:`umm.errors.Cancelled` once the ``cancel`` event is set.
 Lock files are left in place after use (removing them would race with
 waiters); ``umm clean -l`` removes those nobody holds.
 """
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Optional
 
@@ -46,14 +48,16 @@ def _read_holder(fd: int) -> str:
 class FileLock:
     """An exclusive lock on ``path`` (created if missing)."""
 
-    __slots__ = ("path", "timeout", "reporter", "what", "_fd", "_poll", "_last_holder")
+    __slots__ = ("path", "timeout", "reporter", "what", "cancel", "_fd", "_poll", "_last_holder")
 
     def __init__(self, path: "str | os.PathLike[str]", *, timeout: Optional[float] = None,
-                 reporter: Reporter = NULL, what: str = "") -> None:
+                 reporter: Reporter = NULL, what: str = "",
+                 cancel: Optional[threading.Event] = None) -> None:
         self.path = os.fspath(path)
         self.timeout = timeout if timeout and timeout > 0 else None
         self.reporter = reporter
         self.what = what or self.path
+        self.cancel = cancel
         self._fd: Optional[int] = None
         self._poll = 0.05
         self._last_holder = ""
@@ -98,6 +102,10 @@ class FileLock:
             if fd is not None:
                 break
             waited = time.monotonic() - start
+            if self.cancel is not None and self.cancel.is_set():
+                from umm.errors import Cancelled
+
+                raise Cancelled(f"gave up waiting for the lock on {self.what}")
             if self.timeout is not None and waited >= self.timeout:
                 raise LockTimeout(self.path, self.timeout, self._last_holder)
             if not told:

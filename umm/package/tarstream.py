@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import queue
+import struct
 import tarfile
 import threading
 from typing import Callable, Iterator, List, Optional, Tuple, Union
@@ -166,6 +167,17 @@ class ChunkReader:
     def skip(self, n: int) -> int:
         return self.copy_to(_discard, n)
 
+    def peek_block(self) -> Optional[memoryview]:
+        """The next 512 bytes without consuming them, if they sit in the current chunk."""
+        off = self._off
+        if len(self._buf) - off >= _BLOCK:
+            return self._buf[off:off + _BLOCK]
+        return None
+
+    def consume_block(self) -> None:
+        self._off += _BLOCK
+        self._pos += _BLOCK
+
 
 def _discard(_: memoryview) -> None:
     return None
@@ -182,6 +194,53 @@ class _TarShim:
         self.errors = "surrogateescape"
         self.pax_headers: dict = {}
         self.offset = 0
+
+
+_USTAR_MAGICS = (b"ustar\x0000", b"ustar  \x00")
+_FAST_TYPES = frozenset(b"0\x00125")
+_CHK = struct.Struct("148B8x356B")
+
+
+def _octal(field: bytes) -> Optional[int]:
+    text = field.split(b"\x00", 1)[0].strip()
+    if not text:
+        return 0
+    try:
+        return int(text, 8)
+    except ValueError:
+        return None
+
+
+def fast_header(buf: memoryview) -> Optional[tarfile.TarInfo]:
+    """A plain ustar/GNU header (file, dir, symlink, hardlink; no extensions) parsed
+    directly, or None to let :mod:`tarfile` handle it. Same result as tarfile."""
+    raw = bytes(buf)
+    if raw[257:265] not in _USTAR_MAGICS or raw[156] not in _FAST_TYPES:
+        return None
+    if raw[100] & 0x80 or raw[124] & 0x80 or raw[136] & 0x80:
+        return None  # base-256 numbers: tarfile knows them
+    chksum = _octal(raw[148:156])
+    if chksum is None or chksum != 256 + sum(_CHK.unpack_from(raw)):
+        return None  # signed checksums and errors: tarfile decides
+    mode, size, mtime = _octal(raw[100:108]), _octal(raw[124:136]), _octal(raw[136:148])
+    if mode is None or size is None or mtime is None:
+        return None
+    name = raw[0:100].split(b"\x00", 1)[0].decode("utf-8", "surrogateescape")
+    info = tarfile.TarInfo(name)
+    info.mode = mode
+    info.size = size
+    info.mtime = mtime
+    typ = raw[156:157]
+    info.type = typ
+    info.linkname = raw[157:257].split(b"\x00", 1)[0].decode("utf-8", "surrogateescape")
+    if typ == tarfile.AREGTYPE and name.endswith("/"):
+        info.type = tarfile.DIRTYPE
+    if info.type == tarfile.DIRTYPE:
+        info.name = info.name.rstrip("/")
+    prefix = raw[345:500].split(b"\x00", 1)[0]
+    if prefix and raw[257:263] == b"ustar\x00":
+        info.name = prefix.decode("utf-8", "surrogateescape") + "/" + info.name
+    return info
 
 
 def stored_size(info: tarfile.TarInfo) -> int:
@@ -204,6 +263,21 @@ def iter_members(reader: ChunkReader) -> Iterator[Tuple[tarfile.TarInfo, int]]:
     shim = _TarShim(reader)
     archive = reader.archive
     while True:
+        block = reader.peek_block() if not shim.pax_headers else None
+        info = fast_header(block) if block is not None else None
+        if info is not None:
+            reader.consume_block()
+            size = info.size if info.type in _DATA_TYPES else 0
+            start = reader.tell()
+            yield info, size
+            left = size - (reader.tell() - start)
+            pad = (-size) % _BLOCK
+            if reader.skip(left + pad) != left + pad:
+                if reader.tell() - start < size:
+                    raise InvalidArchive(archive, "truncated tar stream (data ends early)",
+                                         info.name)
+                return
+            continue
         try:
             info = tarfile.TarInfo.fromtarfile(shim)  # type: ignore[arg-type]
         except tarfile.EOFHeaderError:

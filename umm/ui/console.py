@@ -6,9 +6,9 @@
 * messages are written by level: errors and warnings always; info unless
   ``quiet`` or ``json``; debug from ``-vv`` on (``level: text``; info is
   written bare);
-* progress: on a terminal, a live block redrawn in place (a bar per running
-  task with bytes and speed, a total per group with count, bytes, speed and
-  ETA); when the stream is not a terminal, one plain line per finished task
+* progress: when stderr and stdout are terminals, a live block redrawn in
+  place (a bar per running task with bytes and speed, a total per group with
+  count, bytes, speed and ETA); otherwise one plain line per finished task
   (downloads; extractions too with ``-v``); nothing with ``quiet``/``json``.
 
 Call ``close()`` at the end to erase the live block. ``confirm()`` asks a
@@ -104,10 +104,18 @@ class ConsoleReporter(Reporter):
                 self._write(render_done(task, self.model.clock()) + "\n")
 
     def close(self) -> None:
-        """Erase the live block (the summary of finished work stays in plain mode)."""
+        """Replace the live block by one summary line per group (plain mode printed
+        a line per task already)."""
         with self._lock:
+            if self._closed:
+                return
             self._closed = True
             self._clear()
+            if self.live and self.progress:
+                from umm.ui.progress import render_totals
+
+                for group in self.model.groups():
+                    self._write(render_totals(self.model.totals(group), self._width()) + "\n")
         t = self._refresher
         if t is not None:
             t.join(timeout=1)
@@ -179,6 +187,8 @@ def make_reporter(quiet: bool = False, json: bool = False, verbose: int = 0,
         threshold = DEBUG
     else:
         threshold = INFO
+    if live is None:  # live bars only when both stderr and stdout are terminals
+        live = _is_tty(out) and _is_tty(sys.stdout)
     return ConsoleReporter(out, threshold=threshold, progress=not (json or quiet), live=live,
                            verbose=verbose)
 
