@@ -1,0 +1,798 @@
+"""A CDCL SAT solver over integer variables and clauses (no conda knowledge).
+
+Variables are ints ``1..n``; the public API takes literals DIMACS-style
+(``v`` / ``-v``). Internally a literal is ``2*v`` (true) or ``2*v + 1`` (false),
+so negation is ``lit ^ 1`` and every per-literal table is a flat list.
+
+What is in here:
+
+* two watched literals per clause and unit propagation;
+* native at-most-one groups (``add_at_most_one``): when a member becomes true
+  every other member becomes false, without O(n^2) binary clauses;
+* 1-UIP conflict analysis with learned clauses, local clause minimisation and
+  non-chronological backjumping; Luby restarts;
+* activity (VSIDS-like) per variable and per at-most-one group, used by the
+  decision heuristics;
+* *requirements* (``add_requires``): a clause ``parent -> one of candidates``
+  whose candidate order is the caller's preference. The default decision
+  heuristic picks, among the requirements of true parents that nothing
+  satisfies yet (the root's first), the one with the most active group and then
+  the fewest undecided candidates, and decides its most preferred undecided
+  candidate (resolvo's strategy); a caller may pass its own ``decide``;
+* clauses added while solving (lazy encoding): an ``extend`` callback runs at
+  every propagation fixpoint and may add clauses; unit and conflicting ones are
+  handled on the spot;
+* every clause keeps a kind and the caller's ``info`` object, and learnt clauses
+  keep what they were derived from, so ``unsat_core()`` can explain a refutation;
+* a step budget and cancellation.
+"""
+from __future__ import annotations
+
+import heapq
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+from umm.solver.errors import SolveCancelled, StepBudgetExceeded
+
+# clause kinds
+FACT, ROOT, REQUIRES, CONSTRAINS, FORBID, LOCK, LEARNT = range(7)
+KIND_NAMES = ("fact", "root", "requires", "constrains", "forbid-multiple", "lock", "learnt")
+
+#: a reference to a clause: its id, or ``(u, v)`` for the implied binary clause
+#: ``not u or not v`` of an at-most-one group
+Ref = Union[int, Tuple[int, int]]
+
+_BIG = 1 << 60
+
+
+def _luby(i: int) -> int:
+    """The i-th element (0-based) of the Luby sequence 1 1 2 1 1 2 4 ..."""
+    size, seq = 1, 0
+    while size < i + 1:
+        seq += 1
+        size = 2 * size + 1
+    while size - 1 != i:
+        size = (size - 1) >> 1
+        seq -= 1
+        i = i % size
+    return 1 << seq
+
+
+class SatSolver:
+    """An incremental CDCL solver. See the module docstring."""
+
+    __slots__ = (
+        "nvars", "vals", "level", "reason", "var_group", "activity", "phase", "seen",
+        "watches", "clauses", "kinds", "infos", "learnt_from", "groups", "group_infos",
+        "group_true", "group_activity", "req_parent", "req_cands", "req_clause", "req_group", "req_excl", "pending_excl", "root_groups", "xsets", "x_parents", "var_x", "_xid",
+        "reqs_of", "root_reqs", "trail", "trail_lim", "true_trail", "true_lim", "qhead",
+        "var_inc", "pending", "conflict", "ok", "root", "n_general", "stats", "cancel",
+        "step_budget", "steps", "restart_base", "_heap", "_heap_on",
+    )
+
+    def __init__(self, *, cancel: Optional[Any] = None, step_budget: Optional[int] = None,
+                 restart_base: int = 100) -> None:
+        self.nvars = 0
+        self.vals: List[int] = [0, 0]          # per literal: 1 true, -1 false, 0 unassigned
+        self.level: List[int] = [0]            # per variable
+        self.reason: List[int] = [-1]          # clause id, -1 decision, <= -2: group partner
+        self.var_group: List[int] = [-1]
+        self.activity: List[float] = [0.0]
+        self.phase: List[int] = [1]            # saved polarity bit (1 = false)
+        self.seen = bytearray(1)
+        self.watches: List[List[int]] = [[], []]
+        self.clauses: List[List[int]] = []
+        self.kinds: List[int] = []
+        self.infos: List[Any] = []
+        self.learnt_from: Dict[int, Tuple[Ref, ...]] = {}
+        self.groups: List[List[int]] = []
+        self.group_infos: List[Any] = []
+        self.group_true: List[int] = []
+        self.group_activity: List[float] = []
+        self.req_parent: List[int] = []
+        self.req_cands: List[List[int]] = []
+        self.req_clause: List[int] = []
+        self.req_group: List[int] = []
+        self.req_excl: List[Optional[Sequence[int]]] = []
+        # exclusion lists (shared between requirements), their parents, and per variable
+        # the lists it is in: a true member makes every parent of such a list false
+        self.xsets: List[Sequence[int]] = []
+        self.x_parents: List[List[int]] = []
+        self.var_x: List[Optional[List[int]]] = [None]
+        self._xid: Dict[int, int] = {}
+        self.reqs_of: List[Optional[List[int]]] = [None]
+        self.root_reqs: List[int] = []
+        self.root_groups: set = set()         # groups the root requires a member of
+        self.trail: List[int] = []
+        self.trail_lim: List[int] = []
+        self.true_trail: List[int] = []        # variables made true, in order
+        self.true_lim: List[int] = []
+        self.qhead = 0
+        self.var_inc = 1.0
+        self.pending: List[int] = []
+        self.pending_excl: List[int] = []
+        self.conflict: Optional[Tuple[List[int], Ref]] = None
+        self.ok = True
+        self.n_general = 0
+        self.stats = {"decisions": 0, "conflicts": 0, "propagations": 0, "restarts": 0,
+                      "learnt": 0}
+        self.cancel = cancel
+        self.step_budget = step_budget
+        self.steps = 0
+        self.restart_base = restart_base
+        self._heap: List[Tuple[float, int]] = []
+        self._heap_on = False
+        self.root = self.new_var()
+        self.add_clause([self.root], ROOT)
+
+    # -- building ----------------------------------------------------------------
+    def new_var(self) -> int:
+        self.nvars += 1
+        self.vals += (0, 0)
+        self.level.append(0)
+        self.reason.append(-1)
+        self.var_group.append(-1)
+        self.activity.append(0.0)
+        self.phase.append(1)
+        self.seen.append(0)
+        self.watches += ([], [])
+        self.reqs_of.append(None)
+        self.var_x.append(None)
+        if self._heap_on:
+            heapq.heappush(self._heap, (0.0, self.nvars))
+        return self.nvars
+
+    def new_vars(self, n: int) -> range:
+        """``n`` fresh variables, as a range of consecutive ints."""
+        first = self.nvars + 1
+        self.nvars += n
+        self.vals += [0, 0] * n
+        self.level += [0] * n
+        self.reason += [-1] * n
+        self.var_group += [-1] * n
+        self.activity += [0.0] * n
+        self.phase += [1] * n
+        self.seen += bytes(n)
+        self.watches += [[] for _ in range(2 * n)]
+        self.reqs_of += [None] * n
+        self.var_x += [None] * n
+        if self._heap_on:
+            for v in range(first, self.nvars + 1):
+                heapq.heappush(self._heap, (0.0, v))
+        return range(first, self.nvars + 1)
+
+    def add_clause(self, lits: Iterable[int], kind: int = FACT, info: Any = None) -> int:
+        """Add ``lits`` (DIMACS-style ints) as a clause; returns its id (-1 if tautological)."""
+        return self._add(lits, kind, info, True)
+
+    def _add(self, lits: Iterable[int], kind: int, info: Any, general: bool) -> int:
+        internal: List[int] = []
+        present = set()
+        positives = 0
+        for x in lits:
+            il = (x << 1) if x > 0 else ((-x) << 1) | 1
+            if il in present:
+                continue
+            if il ^ 1 in present:
+                return -1
+            present.add(il)
+            internal.append(il)
+            if x > 0:
+                positives += 1
+        if general and positives >= 2:
+            # not a requirement nor a Horn clause: "everything else false" may break it
+            self.n_general += 1
+        return self._attach(internal, kind, info)
+
+    def add_requires(self, parent: int, candidates: Sequence[int], info: Any = None,
+                     excluded: Optional[Sequence[int]] = None) -> int:
+        """``parent`` (0 for the root) needs one of ``candidates`` (most preferred first).
+
+        When the candidates all belong to one at-most-one group, the group's other
+        members are *excluded*: a true parent makes them false at once (the
+        clause and the group imply it; it only strengthens propagation).
+        ``excluded`` may be given precomputed (callers share one list between
+        requirements on the same candidates). Returns the requirement's id.
+        """
+        p = parent or self.root
+        rid = len(self.req_parent)
+        self.req_parent.append(p)
+        if p in candidates:     # satisfied by the parent itself: no clause, nothing to decide
+            self.req_cands.append(())
+            self.req_clause.append(-1)
+            self.req_group.append(-1)
+            self.req_excl.append(None)
+            return rid
+        var_group = self.var_group
+        g = var_group[candidates[0]] if candidates else -1
+        if g >= 0:
+            for c in candidates:
+                if var_group[c] != g:
+                    g = -1
+                    break
+        if g >= 0 and excluded is None:
+            cand_set = set(candidates)
+            excluded = [u for u in self.groups[g] if u not in cand_set]
+        if g >= 0 and g in self.root_groups and p != self.root:
+            # the root needs a member of g anyway: "p needs one of the candidates" is then
+            # the same as "p excludes the group's other members" (kept as hard exclusions)
+            cid = -1
+        else:
+            cid = self._add([-p, *candidates], REQUIRES, info, False)
+        self.req_cands.append(candidates)
+        self.req_clause.append(cid)
+        self.req_group.append(g)
+        if g < 0 or not excluded:
+            self.req_excl.append(None)
+        else:
+            self.req_excl.append(excluded)
+            xid = self._xid.get(id(excluded))
+            if xid is None or self.xsets[xid] is not excluded:
+                xid = len(self.xsets)
+                self._xid[id(excluded)] = xid
+                self.xsets.append(excluded)
+                self.x_parents.append([])
+                var_x = self.var_x
+                for u in excluded:
+                    lst = var_x[u]
+                    if lst is None:
+                        var_x[u] = [xid]
+                    else:
+                        lst.append(xid)
+            self.x_parents[xid].append(p)
+            if self.vals[p << 1] != -1:
+                self.pending_excl.append(rid)
+        if p == self.root:
+            self.root_reqs.append(rid)
+            if g >= 0:
+                self.root_groups.add(g)
+        else:
+            lst = self.reqs_of[p]
+            if lst is None:
+                self.reqs_of[p] = [rid]
+            else:
+                lst.append(rid)
+        return rid
+
+    def add_at_most_one(self, members: Sequence[int], info: Any = None) -> int:
+        """At most one of ``members`` is true (a variable belongs to one group at most)."""
+        g = len(self.groups)
+        members = list(members)
+        for v in members:
+            if self.var_group[v] >= 0:
+                raise ValueError(f"variable {v} is already in an at-most-one group")
+            self.var_group[v] = g
+        self.groups.append(members)
+        self.group_infos.append(info)
+        self.group_activity.append(0.0)
+        true = [v for v in members if self.vals[v << 1] == 1]
+        self.group_true.append(true[-1] if true else 0)
+        if len(true) > 1:   # already violated: report as a conflict of the first two
+            self.conflict = ([(true[0] << 1) | 1, (true[1] << 1) | 1], (true[0], true[1]))
+        elif true:          # make the others false when the queue reaches it again
+            self._requeue_group(true[0])
+        return g
+
+    def _requeue_group(self, v: int) -> None:
+        # the positive literal of v was already propagated: assert the group now
+        lvl = len(self.trail_lim)
+        vals, trail = self.vals, self.trail
+        for u in self.groups[self.var_group[v]]:
+            if u != v and vals[(u << 1) | 1] == 0:
+                vals[(u << 1) | 1], vals[u << 1] = 1, -1
+                self.level[u] = lvl
+                self.reason[u] = -2 - v
+                trail.append((u << 1) | 1)
+
+    def _attach(self, lits: List[int], kind: int, info: Any) -> int:
+        ci = len(self.clauses)
+        self.clauses.append(lits)
+        self.kinds.append(kind)
+        self.infos.append(info)
+        n = len(lits)
+        if n == 0:
+            self.ok = False
+            self.conflict = (lits, ci)
+            return ci
+        if n == 1:
+            lit = lits[0]
+            if self.vals[lit] != 1 or self.level[lit >> 1] != 0:
+                self.pending.append(ci)
+            return ci
+        vals, level = self.vals, self.level
+        if vals[lits[0]] == -1 or vals[lits[1]] == -1:
+            # watch the two best literals: true, then unassigned, then false ones at
+            # the highest level (they are the first to be unassigned by a backjump)
+            def key(k: int) -> Tuple[int, int]:
+                x = vals[lits[k]]
+                return (x + 1, level[lits[k] >> 1] if x == -1 else 0)
+            a, b = sorted(range(n), key=key, reverse=True)[:2]
+            la, lb = lits[a], lits[b]
+            rest = [x for k, x in enumerate(lits) if k != a and k != b]
+            lits[:] = [la, lb] + rest
+        self.watches[lits[0]].append(ci)
+        self.watches[lits[1]].append(ci)
+        if vals[lits[1]] == -1 and vals[lits[0]] != 1:
+            self.pending.append(ci)      # unit or conflicting now
+        return ci
+
+    # -- queries -------------------------------------------------------------------
+    def value(self, v: int) -> Optional[bool]:
+        x = self.vals[v << 1]
+        return None if x == 0 else x == 1
+
+    def model(self) -> List[int]:
+        """The variables that are true (the root excluded), after a successful solve."""
+        return [v for v in self.true_trail if v != self.root]
+
+    def decision_level(self) -> int:
+        return len(self.trail_lim)
+
+    def clause_lits(self, ref: Ref) -> List[int]:
+        """The literals of a clause reference, DIMACS-style."""
+        if isinstance(ref, tuple):
+            return [-ref[0], -ref[1]]
+        return [(l >> 1) if not l & 1 else -(l >> 1) for l in self.clauses[ref]]
+
+    # -- assignment ----------------------------------------------------------------
+    def _assign(self, lit: int, reason: int) -> None:
+        v = lit >> 1
+        self.vals[lit] = 1
+        self.vals[lit ^ 1] = -1
+        self.level[v] = len(self.trail_lim)
+        self.reason[v] = reason
+        self.trail.append(lit)
+        if not lit & 1:
+            self.true_trail.append(v)
+            g = self.var_group[v]
+            if g >= 0:
+                self.group_true[g] = v
+
+    def _backtrack(self, lvl: int) -> None:
+        if len(self.trail_lim) <= lvl:
+            return
+        pos = self.trail_lim[lvl]
+        vals, trail, phase = self.vals, self.trail, self.phase
+        var_group, group_true = self.var_group, self.group_true
+        heap_on, heap, act = self._heap_on, self._heap, self.activity
+        for i in range(len(trail) - 1, pos - 1, -1):
+            lit = trail[i]
+            v = lit >> 1
+            vals[lit] = 0
+            vals[lit ^ 1] = 0
+            phase[v] = lit & 1
+            if not lit & 1:
+                g = var_group[v]
+                if g >= 0 and group_true[g] == v:
+                    group_true[g] = 0
+            if heap_on:
+                heapq.heappush(heap, (-act[v], v))
+        del trail[pos:]
+        del self.true_trail[self.true_lim[lvl]:]
+        del self.trail_lim[lvl:]
+        del self.true_lim[lvl:]
+        self.qhead = pos
+
+    # -- propagation ---------------------------------------------------------------
+    def _propagate(self) -> Optional[Tuple[List[int], Ref]]:
+        vals, trail, watches, clauses = self.vals, self.trail, self.watches, self.clauses
+        level, reason, var_group, groups = self.level, self.reason, self.var_group, self.groups
+        group_true, true_trail = self.group_true, self.true_trail
+        reqs_of, req_excl = self.reqs_of, self.req_excl
+        var_x, x_parents = self.var_x, self.x_parents
+        lvl = len(self.trail_lim)
+        qhead = self.qhead
+        start = qhead
+        while qhead < len(trail):
+            p = trail[qhead]
+            qhead += 1
+            if not p & 1:
+                v = p >> 1
+                g = var_group[v]
+                if g >= 0:
+                    for u in groups[g]:
+                        nl = (u << 1) | 1
+                        x = vals[nl]
+                        if x == 0:
+                            vals[nl] = 1
+                            vals[nl ^ 1] = -1
+                            level[u] = lvl
+                            reason[u] = -2 - v
+                            trail.append(nl)
+                        elif x == -1 and u != v:
+                            self.qhead = qhead
+                            self.stats["propagations"] += qhead - start
+                            return [p | 1, nl], (v, u)
+                xs = var_x[v]
+                if xs is not None:
+                    for xid in xs:
+                        for u in x_parents[xid]:
+                            nl = (u << 1) | 1
+                            x = vals[nl]
+                            if x == 0:
+                                vals[nl] = 1
+                                vals[nl ^ 1] = -1
+                                level[u] = lvl
+                                reason[u] = -2 - v
+                                trail.append(nl)
+                            elif x == -1:
+                                self.qhead = qhead
+                                self.stats["propagations"] += qhead - start
+                                return [p | 1, nl], (v, u)
+                rs = reqs_of[v]
+                if rs is not None:
+                    for r in rs:
+                        ex = req_excl[r]
+                        if ex is not None:
+                            for u in ex:
+                                nl = (u << 1) | 1
+                                if vals[nl] == 0:
+                                    vals[nl] = 1
+                                    vals[nl ^ 1] = -1
+                                    level[u] = lvl
+                                    reason[u] = -2 - v
+                                    trail.append(nl)
+            false_lit = p ^ 1
+            ws = watches[false_lit]
+            n = len(ws)
+            if not n:
+                continue
+            i = j = 0
+            while i < n:
+                ci = ws[i]
+                i += 1
+                c = clauses[ci]
+                first = c[0]
+                if first == false_lit:
+                    first = c[1]
+                    c[0] = first
+                    c[1] = false_lit
+                if vals[first] == 1:
+                    ws[j] = ci
+                    j += 1
+                    continue
+                for k in range(2, len(c)):
+                    lk = c[k]
+                    if vals[lk] != -1:
+                        c[1] = lk
+                        c[k] = false_lit
+                        watches[lk].append(ci)
+                        break
+                else:
+                    ws[j] = ci
+                    j += 1
+                    if vals[first] == -1:
+                        while i < n:
+                            ws[j] = ws[i]
+                            j += 1
+                            i += 1
+                        del ws[j:]
+                        self.qhead = qhead
+                        self.stats["propagations"] += qhead - start
+                        return c, ci
+                    vals[first] = 1
+                    vals[first ^ 1] = -1
+                    fv = first >> 1
+                    level[fv] = lvl
+                    reason[fv] = ci
+                    trail.append(first)
+                    if not first & 1:
+                        true_trail.append(fv)
+                        g = var_group[fv]
+                        if g >= 0:
+                            group_true[g] = fv
+            del ws[j:]
+        self.qhead = qhead
+        self.stats["propagations"] += qhead - start
+        return None
+
+    def _take_pending(self) -> Optional[Tuple[List[int], Ref]]:
+        """Deal with clauses added while they were unit or conflicting."""
+        vals, level = self.vals, self.level
+        while self.pending_excl:
+            r = self.pending_excl.pop()
+            p = self.req_parent[r]
+            x = vals[p << 1]
+            if x == 1:
+                for u in self.req_excl[r] or ():
+                    y = vals[(u << 1) | 1]
+                    if y == 0:
+                        self._assign((u << 1) | 1, -2 - p)
+                    elif y == -1:   # both true
+                        return [(p << 1) | 1, (u << 1) | 1], (p, u)
+            elif x == 0:
+                for u in self.req_excl[r] or ():
+                    if vals[u << 1] == 1:   # a true excluded member: the parent is out
+                        self._assign((p << 1) | 1, -2 - u)
+                        break
+        while self.pending:
+            ci = self.pending.pop()
+            c = self.clauses[ci]
+            if len(c) == 1:
+                lit = c[0]
+                if vals[lit] == 1 and level[lit >> 1] == 0:
+                    continue
+                self._backtrack(0)
+                if vals[lit] == -1:
+                    return c, ci
+                if vals[lit] == 0:
+                    self._assign(lit, ci)
+                continue
+            free = 0
+            nfree = 0
+            top = 0
+            for lit in c:
+                x = vals[lit]
+                if x == 1:
+                    nfree = -1
+                    break
+                if x == 0:
+                    nfree += 1
+                    free = lit
+                elif level[lit >> 1] > top:
+                    top = level[lit >> 1]
+            if nfree == 1:
+                self._assign(free, ci)
+            elif nfree == 0:
+                if top < len(self.trail_lim):
+                    self._backtrack(top)
+                return c, ci
+        return None
+
+    # -- conflict analysis ---------------------------------------------------------
+    def _reason_of(self, v: int) -> Tuple[List[int], Ref]:
+        r = self.reason[v]
+        if r >= 0:
+            return self.clauses[r], r
+        u = -2 - r
+        return [(v << 1) | 1, (u << 1) | 1], (u, v)
+
+    def _bump(self, v: int) -> None:
+        act = self.activity
+        act[v] += self.var_inc
+        g = self.var_group[v]
+        if g >= 0:
+            self.group_activity[g] += self.var_inc
+        if act[v] > 1e100:
+            for i in range(len(act)):
+                act[i] *= 1e-100
+            for i in range(len(self.group_activity)):
+                self.group_activity[i] *= 1e-100
+            self.var_inc *= 1e-100
+        if self._heap_on:
+            heapq.heappush(self._heap, (-act[v], v))
+
+    def _analyze(self, lits: List[int], ref: Ref) -> Tuple[List[int], int, List[Ref]]:
+        seen, level, trail = self.seen, self.level, self.trail
+        lvl = len(self.trail_lim)
+        learnt = [0]
+        refs: List[Ref] = [ref]
+        cleanup: List[int] = []
+        path = 0
+        idx = len(trail) - 1
+        pv = -1
+        p = 0
+        while True:
+            for q in lits:
+                v = q >> 1
+                if v == pv or seen[v]:
+                    continue
+                seen[v] = 1
+                cleanup.append(v)
+                lv = level[v]
+                if lv == 0:
+                    refs.append(self._reason_of(v)[1])
+                    continue
+                self._bump(v)
+                if lv >= lvl:
+                    path += 1
+                else:
+                    learnt.append(q)
+            while not seen[trail[idx] >> 1]:
+                idx -= 1
+            p = trail[idx]
+            idx -= 1
+            pv = p >> 1
+            path -= 1
+            if path <= 0:
+                break
+            lits, r = self._reason_of(pv)
+            refs.append(r)
+        learnt[0] = p ^ 1
+        # local minimisation: drop literals implied by other literals of the clause
+        if len(learnt) > 2:
+            kept = [learnt[0]]
+            for q in learnt[1:]:
+                v = q >> 1
+                if self.reason[v] == -1:
+                    kept.append(q)
+                    continue
+                rl, rr = self._reason_of(v)
+                if all(seen[x >> 1] or level[x >> 1] == 0 for x in rl):
+                    refs.append(rr)
+                    for x in rl:
+                        if level[x >> 1] == 0 and not seen[x >> 1]:
+                            refs.append(self._reason_of(x >> 1)[1])
+                else:
+                    kept.append(q)
+            learnt = kept
+        for v in cleanup:
+            seen[v] = 0
+        bt = 0
+        if len(learnt) > 1:
+            best = 1
+            for k in range(2, len(learnt)):
+                if level[learnt[k] >> 1] > level[learnt[best] >> 1]:
+                    best = k
+            learnt[1], learnt[best] = learnt[best], learnt[1]
+            bt = level[learnt[1] >> 1]
+        return learnt, bt, refs
+
+    # -- decisions -----------------------------------------------------------------
+    def _decide_requirements(self) -> int:
+        """The most preferred undecided candidate of the best open requirement (0: none)."""
+        vals, group_true = self.vals, self.group_true
+        req_cands, req_group = self.req_cands, self.req_group
+        best_var = 0
+        best_cnt = _BIG
+        reqs_of = self.reqs_of
+        for phase in (0, 1):
+            if phase == 0:
+                todo: Iterable[int] = self.root_reqs
+            else:
+                if best_var:
+                    return best_var << 1
+                todo = (r for v in self.true_trail if reqs_of[v] for r in reqs_of[v])  # type: ignore[union-attr]
+            for r in todo:
+                g = req_group[r]
+                if g >= 0 and group_true[g]:
+                    continue
+                first = 0
+                cnt = 0
+                for v in req_cands[r]:
+                    x = vals[v << 1]
+                    if x == 0:
+                        if not first:
+                            first = v
+                        cnt += 1
+                        if cnt >= best_cnt:
+                            break
+                    elif x == 1:
+                        first = 0
+                        break
+                if first and cnt < best_cnt:
+                    best_var, best_cnt = first, cnt
+        return best_var << 1 if best_var else 0
+
+    def _decide_vsids(self) -> int:
+        if not self._heap_on:
+            self._heap_on = True
+            self._heap = [(-self.activity[v], v) for v in range(1, self.nvars + 1)]
+            heapq.heapify(self._heap)
+        heap, vals, act = self._heap, self.vals, self.activity
+        while heap:
+            a, v = heapq.heappop(heap)
+            if vals[v << 1] == 0 and -a == act[v]:
+                return (v << 1) | self.phase[v]
+        return 0
+
+    # -- the search ----------------------------------------------------------------
+    def _step(self) -> None:
+        self.steps += 1
+        if self.step_budget is not None and self.steps > self.step_budget:
+            raise StepBudgetExceeded(self.step_budget, self.steps)
+        if self.cancel is not None and not self.steps & 63:
+            c = self.cancel
+            if (c.is_set() if hasattr(c, "is_set") else c()):
+                raise SolveCancelled(self.steps)
+
+    def solve(self, extend: Optional[Callable[["SatSolver"], Any]] = None,
+              decide: Optional[Callable[["SatSolver"], int]] = None) -> bool:
+        """Search for a model; True if one is found (see :meth:`model`), else False.
+
+        ``extend(solver)`` runs at each propagation fixpoint and may add clauses
+        (lazy encoding); it returns whether it added any. ``decide(solver)``
+        returns a DIMACS literal to decide, or 0 when the caller considers the
+        assignment complete (unassigned variables are then false).
+        """
+        if not self.ok:
+            return False
+        restarts = 0
+        budget = self.restart_base * _luby(0) if self.restart_base else _BIG
+        since = 0
+        stats = self.stats
+        while True:
+            confl = self.conflict
+            self.conflict = None
+            if confl is None:
+                confl = self._take_pending()
+            if confl is None:
+                confl = self._propagate()
+            if confl is None and extend is not None:
+                if extend(self):
+                    continue
+            if confl is None and (self.pending or self.pending_excl):
+                continue
+            if confl is not None:
+                stats["conflicts"] += 1
+                self._step()
+                top = 0
+                level = self.level
+                for lit in confl[0]:
+                    if level[lit >> 1] > top:
+                        top = level[lit >> 1]
+                if top < len(self.trail_lim):
+                    self._backtrack(top)
+                if not self.trail_lim:
+                    self.ok = False
+                    self.conflict = confl
+                    return False
+                learnt, bt, refs = self._analyze(*confl)
+                self._backtrack(bt)
+                ci = len(self.clauses)
+                self.clauses.append(learnt)
+                self.kinds.append(LEARNT)
+                self.infos.append(None)
+                self.learnt_from[ci] = tuple(dict.fromkeys(refs))
+                stats["learnt"] += 1
+                if len(learnt) > 1:
+                    self.watches[learnt[0]].append(ci)
+                    self.watches[learnt[1]].append(ci)
+                self._assign(learnt[0], ci)
+                self.var_inc *= 1.0 / 0.95
+                since += 1
+                if since >= budget and self.trail_lim:
+                    restarts += 1
+                    stats["restarts"] += 1
+                    since = 0
+                    budget = self.restart_base * _luby(restarts)
+                    self._backtrack(0)
+                continue
+            # a fixpoint without conflict: decide
+            if decide is not None:
+                d = decide(self)
+                lit = (d << 1) if d > 0 else (((-d) << 1) | 1) if d < 0 else 0
+            else:
+                lit = self._decide_requirements()
+            if not lit and (decide is None and self.n_general):
+                lit = self._decide_vsids()
+            if not lit:
+                return True
+            if self.vals[lit] != 0:
+                raise ValueError(f"decided literal {lit >> 1} is already assigned")
+            stats["decisions"] += 1
+            self._step()
+            self.trail_lim.append(len(self.trail))
+            self.true_lim.append(len(self.true_trail))
+            self._assign(lit, -1)
+
+    # -- explanations --------------------------------------------------------------
+    def unsat_core(self) -> List[Ref]:
+        """The original clauses (and group pairs) a refutation used, in a stable order."""
+        if self.conflict is None:
+            return []
+        lits, ref = self.conflict
+        out: Dict[Ref, None] = {}
+        done = set()
+        stack: List[Ref] = [ref]
+        for lit in lits:
+            if self.level[lit >> 1] == 0 and self.vals[lit] == -1:
+                stack.append(self._reason_of(lit >> 1)[1])
+        while stack:
+            r = stack.pop()
+            if r in done:
+                continue
+            done.add(r)
+            if isinstance(r, tuple):
+                out[r] = None
+                clause_lits = [(r[0] << 1) | 1, (r[1] << 1) | 1]
+            else:
+                if self.kinds[r] == LEARNT:
+                    stack.extend(self.learnt_from.get(r, ()))
+                else:
+                    out[r] = None
+                clause_lits = self.clauses[r]
+            for lit in clause_lits:
+                v = lit >> 1
+                if self.vals[lit] == -1 and self.level[v] == 0 and self.reason[v] != -1:
+                    stack.append(self._reason_of(v)[1])
+        return list(out)
