@@ -1,30 +1,30 @@
 """A CDCL SAT solver over integer variables and clauses (no conda knowledge).
 
-Variables are ints ``1..n``; the public API takes literals DIMACS-style
-(``v`` / ``-v``). Internally a literal is ``2*v`` (true) or ``2*v + 1`` (false),
-so negation is ``lit ^ 1`` and every per-literal table is a flat list.
+Variables are ints ``1..n``; the public API takes literals DIMACS-style (``v`` /
+``-v``). Internally a literal is ``2*v`` (true) or ``2*v + 1`` (false), so negation
+is ``lit ^ 1`` and every per-literal table is a flat list.
 
-What is in here:
-
-* two watched literals per clause and unit propagation;
-* native at-most-one groups (``add_at_most_one``): when a member becomes true
-  every other member becomes false, without O(n^2) binary clauses;
-* 1-UIP conflict analysis with learned clauses, local clause minimisation and
-  non-chronological backjumping; Luby restarts;
-* activity (VSIDS-like) per variable and per at-most-one group, used by the
-  decision heuristics;
-* *requirements* (``add_requires``): a clause ``parent -> one of candidates``
-  whose candidate order is the caller's preference. The default decision
-  heuristic picks, among the requirements of true parents that nothing
-  satisfies yet (the root's first), the one with the most active group and then
-  the fewest undecided candidates, and decides its most preferred undecided
-  candidate (resolvo's strategy); a caller may pass its own ``decide``;
-* clauses added while solving (lazy encoding): an ``extend`` callback runs at
-  every propagation fixpoint and may add clauses; unit and conflicting ones are
-  handled on the spot;
-* every clause keeps a kind and the caller's ``info`` object, and learnt clauses
-  keep what they were derived from, so ``unsat_core()`` can explain a refutation;
-* a step budget and cancellation.
+* Clauses: two watched literals, unit propagation, 1-UIP conflict analysis with
+  learned clauses (locally minimised), non-chronological backjumping, Luby restarts.
+* At-most-one groups (``add_at_most_one``) are native: a true member makes the
+  others false without O(n^2) binary clauses.
+* Requirements (``add_requires``): "``parent`` needs one of ``candidates``", the
+  candidates in the caller's preference order. When they all lie in one group,
+  the group's other members are *excluded* by a true parent (and a true excluded
+  member makes the parent false): the binary implications are propagated natively
+  from shared exclusion lists. ``add_constrains`` registers an exclusion alone.
+  A requirement on a group the root already requires needs no clause at all.
+* Decisions: by default resolvo's strategy — among the requirements of true
+  parents that nothing satisfies yet (the root's first), the one with the fewest
+  undecided candidates, deciding its most preferred undecided candidate; a VSIDS
+  heap (activity bumped by conflicts, saved phases) decides whatever general
+  clauses leave open. A caller may pass its own ``decide``.
+* Lazy encoding: ``extend`` runs at each propagation fixpoint and may add clauses
+  and requirements; unit or conflicting additions are dealt with on the spot.
+* Every clause keeps a kind and the caller's ``info``; learnt clauses remember
+  what they were derived from, so :func:`umm.solver.sat_core.unsat_core` can
+  list the original constraints behind a refutation.
+* A step budget (decisions + conflicts) and cancellation.
 """
 from __future__ import annotations
 
@@ -33,18 +33,19 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 from umm.solver.errors import SolveCancelled, StepBudgetExceeded
 
-# clause kinds
-FACT, ROOT, REQUIRES, CONSTRAINS, FORBID, LOCK, LEARNT = range(7)
+# clause kinds (callers may use their own ints >= USER for facts)
+FACT, ROOT, REQUIRES, CONSTRAINS, FORBID, LOCK, LEARNT, USER = range(8)
 KIND_NAMES = ("fact", "root", "requires", "constrains", "forbid-multiple", "lock", "learnt")
 
-#: a reference to a clause: its id, or ``(u, v)`` for the implied binary clause
-#: ``not u or not v`` of an at-most-one group
+#: a clause id, or ``(u, v)``: the native binary ``not u or not v`` used when ``u``
+#: (true) made ``v`` false through a group or an exclusion
 Ref = Union[int, Tuple[int, int]]
+Conflict = Tuple[List[int], Ref]
 
 _BIG = 1 << 60
 
 
-def _luby(i: int) -> int:
+def luby(i: int) -> int:
     """The i-th element (0-based) of the Luby sequence 1 1 2 1 1 2 4 ..."""
     size, seq = 1, 0
     while size < i + 1:
@@ -63,10 +64,11 @@ class SatSolver:
     __slots__ = (
         "nvars", "vals", "level", "reason", "var_group", "activity", "phase", "seen",
         "watches", "clauses", "kinds", "infos", "learnt_from", "groups", "group_infos",
-        "group_true", "group_activity", "req_parent", "req_cands", "req_clause", "req_group", "req_excl", "pending_excl", "root_groups", "xsets", "x_parents", "var_x", "_xid",
-        "reqs_of", "root_reqs", "trail", "trail_lim", "true_trail", "true_lim", "qhead",
-        "var_inc", "pending", "conflict", "ok", "root", "n_general", "stats", "cancel",
-        "step_budget", "steps", "restart_base", "_heap", "_heap_on",
+        "group_true", "req_parent", "req_cands", "req_clause", "req_group", "req_excl",
+        "req_kind", "req_info", "reqs_of", "root_reqs", "root_groups", "xsets", "x_parents",
+        "var_x", "_xid", "trail", "trail_lim", "true_trail", "true_lim", "true_low", "qhead",
+        "var_inc", "pending", "pending_excl", "conflict", "ok", "root", "n_general", "stats",
+        "cancel", "step_budget", "steps", "restart_base", "_heap", "_heap_on",
     )
 
     def __init__(self, *, cancel: Optional[Any] = None, step_budget: Optional[int] = None,
@@ -74,7 +76,7 @@ class SatSolver:
         self.nvars = 0
         self.vals: List[int] = [0, 0]          # per literal: 1 true, -1 false, 0 unassigned
         self.level: List[int] = [0]            # per variable
-        self.reason: List[int] = [-1]          # clause id, -1 decision, <= -2: group partner
+        self.reason: List[int] = [-1]          # clause id, -1 decision, <= -2: -2 - implying var
         self.var_group: List[int] = [-1]
         self.activity: List[float] = [0.0]
         self.phase: List[int] = [1]            # saved polarity bit (1 = false)
@@ -86,31 +88,31 @@ class SatSolver:
         self.learnt_from: Dict[int, Tuple[Ref, ...]] = {}
         self.groups: List[List[int]] = []
         self.group_infos: List[Any] = []
-        self.group_true: List[int] = []
-        self.group_activity: List[float] = []
+        self.group_true: List[int] = []        # the true member of each group, or 0
         self.req_parent: List[int] = []
-        self.req_cands: List[List[int]] = []
+        self.req_cands: List[Sequence[int]] = []
         self.req_clause: List[int] = []
         self.req_group: List[int] = []
         self.req_excl: List[Optional[Sequence[int]]] = []
-        # exclusion lists (shared between requirements), their parents, and per variable
-        # the lists it is in: a true member makes every parent of such a list false
-        self.xsets: List[Sequence[int]] = []
-        self.x_parents: List[List[int]] = []
-        self.var_x: List[Optional[List[int]]] = [None]
-        self._xid: Dict[int, int] = {}
+        self.req_kind: List[int] = []
+        self.req_info: List[Any] = []
         self.reqs_of: List[Optional[List[int]]] = [None]
         self.root_reqs: List[int] = []
-        self.root_groups: set = set()         # groups the root requires a member of
+        self.root_groups: set = set()
+        self.xsets: List[Sequence[int]] = []   # distinct exclusion lists
+        self.x_parents: List[List[int]] = []   # the parents excluding each list
+        self.var_x: List[Optional[List[int]]] = [None]   # the lists a variable is in
+        self._xid: Dict[int, int] = {}
         self.trail: List[int] = []
         self.trail_lim: List[int] = []
-        self.true_trail: List[int] = []        # variables made true, in order
+        self.true_trail: List[int] = []        # true variables, in assignment order
         self.true_lim: List[int] = []
+        self.true_low = 0                      # lowest true_trail length since reset
         self.qhead = 0
         self.var_inc = 1.0
-        self.pending: List[int] = []
-        self.pending_excl: List[int] = []
-        self.conflict: Optional[Tuple[List[int], Ref]] = None
+        self.pending: List[int] = []           # clauses added while unit or conflicting
+        self.pending_excl: List[int] = []      # exclusions added with a decided side
+        self.conflict: Optional[Conflict] = None
         self.ok = True
         self.n_general = 0
         self.stats = {"decisions": 0, "conflicts": 0, "propagations": 0, "restarts": 0,
@@ -126,20 +128,7 @@ class SatSolver:
 
     # -- building ----------------------------------------------------------------
     def new_var(self) -> int:
-        self.nvars += 1
-        self.vals += (0, 0)
-        self.level.append(0)
-        self.reason.append(-1)
-        self.var_group.append(-1)
-        self.activity.append(0.0)
-        self.phase.append(1)
-        self.seen.append(0)
-        self.watches += ([], [])
-        self.reqs_of.append(None)
-        self.var_x.append(None)
-        if self._heap_on:
-            heapq.heappush(self._heap, (0.0, self.nvars))
-        return self.nvars
+        return self.new_vars(1)[0]
 
     def new_vars(self, n: int) -> range:
         """``n`` fresh variables, as a range of consecutive ints."""
@@ -162,9 +151,6 @@ class SatSolver:
 
     def add_clause(self, lits: Iterable[int], kind: int = FACT, info: Any = None) -> int:
         """Add ``lits`` (DIMACS-style ints) as a clause; returns its id (-1 if tautological)."""
-        return self._add(lits, kind, info, True)
-
-    def _add(self, lits: Iterable[int], kind: int, info: Any, general: bool) -> int:
         internal: List[int] = []
         present = set()
         positives = 0
@@ -178,30 +164,21 @@ class SatSolver:
             internal.append(il)
             if x > 0:
                 positives += 1
-        if general and positives >= 2:
-            # not a requirement nor a Horn clause: "everything else false" may break it
-            self.n_general += 1
+        if positives >= 2 and kind != REQUIRES:
+            self.n_general += 1   # "everything else false" may not satisfy it
         return self._attach(internal, kind, info)
 
     def add_requires(self, parent: int, candidates: Sequence[int], info: Any = None,
                      excluded: Optional[Sequence[int]] = None) -> int:
-        """``parent`` (0 for the root) needs one of ``candidates`` (most preferred first).
+        """``parent`` (0: the root) needs one of ``candidates`` (most preferred first).
 
-        When the candidates all belong to one at-most-one group, the group's other
-        members are *excluded*: a true parent makes them false at once (the
-        clause and the group imply it; it only strengthens propagation).
-        ``excluded`` may be given precomputed (callers share one list between
-        requirements on the same candidates). Returns the requirement's id.
+        ``excluded`` (the group's other members) may be given precomputed; callers
+        share one list between requirements on the same candidates. Returns the
+        requirement's id.
         """
         p = parent or self.root
-        rid = len(self.req_parent)
-        self.req_parent.append(p)
-        if p in candidates:     # satisfied by the parent itself: no clause, nothing to decide
-            self.req_cands.append(())
-            self.req_clause.append(-1)
-            self.req_group.append(-1)
-            self.req_excl.append(None)
-            return rid
+        if p in candidates:   # satisfied by the parent itself
+            return self._register(p, (), -1, -1, None, REQUIRES, info)
         var_group = self.var_group
         g = var_group[candidates[0]] if candidates else -1
         if g >= 0:
@@ -213,17 +190,31 @@ class SatSolver:
             cand_set = set(candidates)
             excluded = [u for u in self.groups[g] if u not in cand_set]
         if g >= 0 and g in self.root_groups and p != self.root:
-            # the root needs a member of g anyway: "p needs one of the candidates" is then
-            # the same as "p excludes the group's other members" (kept as hard exclusions)
-            cid = -1
+            cid = -1   # implied by the root's requirement on g plus the exclusions
         else:
-            cid = self._add([-p, *candidates], REQUIRES, info, False)
-        self.req_cands.append(candidates)
+            internal = [(p << 1) | 1]
+            internal += [c << 1 for c in candidates]
+            cid = self._attach(internal, REQUIRES, info)
+        rid = self._register(p, candidates, cid, g, excluded if g >= 0 else None, REQUIRES,
+                             info)
+        if p == self.root and g >= 0:
+            self.root_groups.add(g)
+        return rid
+
+    def add_constrains(self, parent: int, excluded: Sequence[int], info: Any = None) -> int:
+        """A true ``parent`` makes every variable of ``excluded`` false (and vice versa)."""
+        return self._register(parent or self.root, (), -1, -1, excluded, CONSTRAINS, info)
+
+    def _register(self, p: int, cands: Sequence[int], cid: int, g: int,
+                  excluded: Optional[Sequence[int]], kind: int, info: Any) -> int:
+        rid = len(self.req_parent)
+        self.req_parent.append(p)
+        self.req_cands.append(cands)
         self.req_clause.append(cid)
         self.req_group.append(g)
-        if g < 0 or not excluded:
-            self.req_excl.append(None)
-        else:
+        self.req_kind.append(kind)
+        self.req_info.append(info)
+        if excluded:
             self.req_excl.append(excluded)
             xid = self._xid.get(id(excluded))
             if xid is None or self.xsets[xid] is not excluded:
@@ -241,10 +232,10 @@ class SatSolver:
             self.x_parents[xid].append(p)
             if self.vals[p << 1] != -1:
                 self.pending_excl.append(rid)
-        if p == self.root:
+        else:
+            self.req_excl.append(None)
+        if p == self.root and kind == REQUIRES:
             self.root_reqs.append(rid)
-            if g >= 0:
-                self.root_groups.add(g)
         else:
             lst = self.reqs_of[p]
             if lst is None:
@@ -263,25 +254,15 @@ class SatSolver:
             self.var_group[v] = g
         self.groups.append(members)
         self.group_infos.append(info)
-        self.group_activity.append(0.0)
         true = [v for v in members if self.vals[v << 1] == 1]
         self.group_true.append(true[-1] if true else 0)
-        if len(true) > 1:   # already violated: report as a conflict of the first two
+        if len(true) > 1:
             self.conflict = ([(true[0] << 1) | 1, (true[1] << 1) | 1], (true[0], true[1]))
-        elif true:          # make the others false when the queue reaches it again
-            self._requeue_group(true[0])
+        elif true:
+            for u in members:
+                if u != true[0] and self.vals[(u << 1) | 1] == 0:
+                    self._assign((u << 1) | 1, -2 - true[0])
         return g
-
-    def _requeue_group(self, v: int) -> None:
-        # the positive literal of v was already propagated: assert the group now
-        lvl = len(self.trail_lim)
-        vals, trail = self.vals, self.trail
-        for u in self.groups[self.var_group[v]]:
-            if u != v and vals[(u << 1) | 1] == 0:
-                vals[(u << 1) | 1], vals[u << 1] = 1, -1
-                self.level[u] = lvl
-                self.reason[u] = -2 - v
-                trail.append((u << 1) | 1)
 
     def _attach(self, lits: List[int], kind: int, info: Any) -> int:
         ci = len(self.clauses)
@@ -293,15 +274,14 @@ class SatSolver:
             self.ok = False
             self.conflict = (lits, ci)
             return ci
+        vals, level = self.vals, self.level
         if n == 1:
-            lit = lits[0]
-            if self.vals[lit] != 1 or self.level[lit >> 1] != 0:
+            if vals[lits[0]] != 1 or level[lits[0] >> 1] != 0:
                 self.pending.append(ci)
             return ci
-        vals, level = self.vals, self.level
         if vals[lits[0]] == -1 or vals[lits[1]] == -1:
-            # watch the two best literals: true, then unassigned, then false ones at
-            # the highest level (they are the first to be unassigned by a backjump)
+            # watch the best two: true, then unassigned, then false at the highest level
+            # (those are the first a backjump unassigns)
             def key(k: int) -> Tuple[int, int]:
                 x = vals[lits[k]]
                 return (x + 1, level[lits[k] >> 1] if x == -1 else 0)
@@ -309,10 +289,10 @@ class SatSolver:
             la, lb = lits[a], lits[b]
             rest = [x for k, x in enumerate(lits) if k != a and k != b]
             lits[:] = [la, lb] + rest
+            if vals[lb] == -1 and vals[la] != 1:
+                self.pending.append(ci)      # unit or conflicting now
         self.watches[lits[0]].append(ci)
         self.watches[lits[1]].append(ci)
-        if vals[lits[1]] == -1 and vals[lits[0]] != 1:
-            self.pending.append(ci)      # unit or conflicting now
         return ci
 
     # -- queries -------------------------------------------------------------------
@@ -321,17 +301,15 @@ class SatSolver:
         return None if x == 0 else x == 1
 
     def model(self) -> List[int]:
-        """The variables that are true (the root excluded), after a successful solve."""
+        """The true variables (the root excluded), after a successful solve."""
         return [v for v in self.true_trail if v != self.root]
 
     def decision_level(self) -> int:
         return len(self.trail_lim)
 
-    def clause_lits(self, ref: Ref) -> List[int]:
-        """The literals of a clause reference, DIMACS-style."""
-        if isinstance(ref, tuple):
-            return [-ref[0], -ref[1]]
-        return [(l >> 1) if not l & 1 else -(l >> 1) for l in self.clauses[ref]]
+    def clause_lits(self, ci: int) -> List[int]:
+        """The literals of clause ``ci``, DIMACS-style."""
+        return [(x >> 1) if not x & 1 else -(x >> 1) for x in self.clauses[ci]]
 
     # -- assignment ----------------------------------------------------------------
     def _assign(self, lit: int, reason: int) -> None:
@@ -367,28 +345,30 @@ class SatSolver:
             if heap_on:
                 heapq.heappush(heap, (-act[v], v))
         del trail[pos:]
-        del self.true_trail[self.true_lim[lvl]:]
+        tl = self.true_lim[lvl]
+        del self.true_trail[tl:]
+        if tl < self.true_low:
+            self.true_low = tl
         del self.trail_lim[lvl:]
         del self.true_lim[lvl:]
         self.qhead = pos
 
     # -- propagation ---------------------------------------------------------------
-    def _propagate(self) -> Optional[Tuple[List[int], Ref]]:
+    def _propagate(self) -> Optional[Conflict]:
         vals, trail, watches, clauses = self.vals, self.trail, self.watches, self.clauses
         level, reason, var_group, groups = self.level, self.reason, self.var_group, self.groups
         group_true, true_trail = self.group_true, self.true_trail
         reqs_of, req_excl = self.reqs_of, self.req_excl
         var_x, x_parents = self.var_x, self.x_parents
         lvl = len(self.trail_lim)
-        qhead = self.qhead
-        start = qhead
+        qhead = start = self.qhead
         while qhead < len(trail):
             p = trail[qhead]
             qhead += 1
             if not p & 1:
                 v = p >> 1
                 g = var_group[v]
-                if g >= 0:
+                if g >= 0:   # the group's other members become false
                     for u in groups[g]:
                         nl = (u << 1) | 1
                         x = vals[nl]
@@ -403,7 +383,7 @@ class SatSolver:
                             self.stats["propagations"] += qhead - start
                             return [p | 1, nl], (v, u)
                 xs = var_x[v]
-                if xs is not None:
+                if xs is not None:   # v is excluded by these lists: their parents go
                     for xid in xs:
                         for u in x_parents[xid]:
                             nl = (u << 1) | 1
@@ -419,7 +399,7 @@ class SatSolver:
                                 self.stats["propagations"] += qhead - start
                                 return [p | 1, nl], (v, u)
                 rs = reqs_of[v]
-                if rs is not None:
+                if rs is not None:   # v's exclusions become false
                     for r in rs:
                         ex = req_excl[r]
                         if ex is not None:
@@ -431,6 +411,7 @@ class SatSolver:
                                     level[u] = lvl
                                     reason[u] = -2 - v
                                     trail.append(nl)
+                                # a true u is caught when u itself is dequeued
             false_lit = p ^ 1
             ws = watches[false_lit]
             n = len(ws)
@@ -485,8 +466,8 @@ class SatSolver:
         self.stats["propagations"] += qhead - start
         return None
 
-    def _take_pending(self) -> Optional[Tuple[List[int], Ref]]:
-        """Deal with clauses added while they were unit or conflicting."""
+    def _take_pending(self) -> Optional[Conflict]:
+        """Deal with constraints added while unit, conflicting or with a decided side."""
         vals, level = self.vals, self.level
         while self.pending_excl:
             r = self.pending_excl.pop()
@@ -497,11 +478,11 @@ class SatSolver:
                     y = vals[(u << 1) | 1]
                     if y == 0:
                         self._assign((u << 1) | 1, -2 - p)
-                    elif y == -1:   # both true
+                    elif y == -1:
                         return [(p << 1) | 1, (u << 1) | 1], (p, u)
             elif x == 0:
                 for u in self.req_excl[r] or ():
-                    if vals[u << 1] == 1:   # a true excluded member: the parent is out
+                    if vals[u << 1] == 1:
                         self._assign((p << 1) | 1, -2 - u)
                         break
         while self.pending:
@@ -517,9 +498,7 @@ class SatSolver:
                 if vals[lit] == 0:
                     self._assign(lit, ci)
                 continue
-            free = 0
-            nfree = 0
-            top = 0
+            free = nfree = 0
             for lit in c:
                 x = vals[lit]
                 if x == 1:
@@ -528,18 +507,15 @@ class SatSolver:
                 if x == 0:
                     nfree += 1
                     free = lit
-                elif level[lit >> 1] > top:
-                    top = level[lit >> 1]
             if nfree == 1:
                 self._assign(free, ci)
             elif nfree == 0:
-                if top < len(self.trail_lim):
-                    self._backtrack(top)
                 return c, ci
         return None
 
     # -- conflict analysis ---------------------------------------------------------
-    def _reason_of(self, v: int) -> Tuple[List[int], Ref]:
+    def reason_of(self, v: int) -> Tuple[List[int], Ref]:
+        """The clause that implied ``v``'s value: its literals (internal) and reference."""
         r = self.reason[v]
         if r >= 0:
             return self.clauses[r], r
@@ -549,14 +525,9 @@ class SatSolver:
     def _bump(self, v: int) -> None:
         act = self.activity
         act[v] += self.var_inc
-        g = self.var_group[v]
-        if g >= 0:
-            self.group_activity[g] += self.var_inc
         if act[v] > 1e100:
             for i in range(len(act)):
                 act[i] *= 1e-100
-            for i in range(len(self.group_activity)):
-                self.group_activity[i] *= 1e-100
             self.var_inc *= 1e-100
         if self._heap_on:
             heapq.heappush(self._heap, (-act[v], v))
@@ -580,7 +551,7 @@ class SatSolver:
                 cleanup.append(v)
                 lv = level[v]
                 if lv == 0:
-                    refs.append(self._reason_of(v)[1])
+                    refs.append(self.reason_of(v)[1])
                     continue
                 self._bump(v)
                 if lv >= lvl:
@@ -595,23 +566,22 @@ class SatSolver:
             path -= 1
             if path <= 0:
                 break
-            lits, r = self._reason_of(pv)
+            lits, r = self.reason_of(pv)
             refs.append(r)
         learnt[0] = p ^ 1
-        # local minimisation: drop literals implied by other literals of the clause
-        if len(learnt) > 2:
+        if len(learnt) > 2:   # drop literals implied by the others
             kept = [learnt[0]]
             for q in learnt[1:]:
                 v = q >> 1
                 if self.reason[v] == -1:
                     kept.append(q)
                     continue
-                rl, rr = self._reason_of(v)
+                rl, rr = self.reason_of(v)
                 if all(seen[x >> 1] or level[x >> 1] == 0 for x in rl):
                     refs.append(rr)
                     for x in rl:
                         if level[x >> 1] == 0 and not seen[x >> 1]:
-                            refs.append(self._reason_of(x >> 1)[1])
+                            refs.append(self.reason_of(x >> 1)[1])
                 else:
                     kept.append(q)
             learnt = kept
@@ -628,26 +598,25 @@ class SatSolver:
         return learnt, bt, refs
 
     # -- decisions -----------------------------------------------------------------
-    def _decide_requirements(self) -> int:
-        """The most preferred undecided candidate of the best open requirement (0: none)."""
+    def suggest(self) -> int:
+        """The decision the requirement heuristic would take: a variable, or 0."""
         vals, group_true = self.vals, self.group_true
-        req_cands, req_group = self.req_cands, self.req_group
+        req_cands, req_group, reqs_of = self.req_cands, self.req_group, self.reqs_of
         best_var = 0
         best_cnt = _BIG
-        reqs_of = self.reqs_of
         for phase in (0, 1):
             if phase == 0:
                 todo: Iterable[int] = self.root_reqs
+            elif best_var:
+                return best_var
             else:
-                if best_var:
-                    return best_var << 1
-                todo = (r for v in self.true_trail if reqs_of[v] for r in reqs_of[v])  # type: ignore[union-attr]
+                todo = (r for v in self.true_trail if reqs_of[v]  # type: ignore[union-attr]
+                        for r in reqs_of[v])
             for r in todo:
                 g = req_group[r]
                 if g >= 0 and group_true[g]:
                     continue
-                first = 0
-                cnt = 0
+                first = cnt = 0
                 for v in req_cands[r]:
                     x = vals[v << 1]
                     if x == 0:
@@ -661,7 +630,7 @@ class SatSolver:
                         break
                 if first and cnt < best_cnt:
                     best_var, best_cnt = first, cnt
-        return best_var << 1 if best_var else 0
+        return best_var
 
     def _decide_vsids(self) -> int:
         if not self._heap_on:
@@ -685,20 +654,43 @@ class SatSolver:
             if (c.is_set() if hasattr(c, "is_set") else c()):
                 raise SolveCancelled(self.steps)
 
+    def _learn(self, confl: Conflict) -> None:
+        level = self.level
+        top = 0
+        for lit in confl[0]:
+            if level[lit >> 1] > top:
+                top = level[lit >> 1]
+        if top < len(self.trail_lim):
+            self._backtrack(top)
+        learnt, bt, refs = self._analyze(*confl)
+        self._backtrack(bt)
+        ci = len(self.clauses)
+        self.clauses.append(learnt)
+        self.kinds.append(LEARNT)
+        self.infos.append(None)
+        self.learnt_from[ci] = tuple(dict.fromkeys(refs))
+        self.stats["learnt"] += 1
+        if len(learnt) > 1:
+            self.watches[learnt[0]].append(ci)
+            self.watches[learnt[1]].append(ci)
+        self._assign(learnt[0], ci)
+        self.var_inc *= 1.0 / 0.95
+
     def solve(self, extend: Optional[Callable[["SatSolver"], Any]] = None,
-              decide: Optional[Callable[["SatSolver"], int]] = None) -> bool:
+              decide: Optional[Callable[["SatSolver"], Optional[int]]] = None) -> bool:
         """Search for a model; True if one is found (see :meth:`model`), else False.
 
-        ``extend(solver)`` runs at each propagation fixpoint and may add clauses
-        (lazy encoding); it returns whether it added any. ``decide(solver)``
-        returns a DIMACS literal to decide, or 0 when the caller considers the
-        assignment complete (unassigned variables are then false).
+        ``extend(solver)`` runs at each propagation fixpoint and may add
+        constraints (lazy encoding); it returns whether it added any.
+        ``decide(solver)`` returns a DIMACS literal to decide, 0 when the caller
+        considers the assignment complete (unassigned variables are then false),
+        or None when it added constraints instead (the search propagates and asks
+        again). Without ``decide`` the requirement heuristic decides.
         """
         if not self.ok:
             return False
-        restarts = 0
-        budget = self.restart_base * _luby(0) if self.restart_base else _BIG
-        since = 0
+        restarts = since = 0
+        budget = self.restart_base * luby(0) if self.restart_base else _BIG
         stats = self.stats
         while True:
             confl = self.conflict
@@ -707,54 +699,37 @@ class SatSolver:
                 confl = self._take_pending()
             if confl is None:
                 confl = self._propagate()
-            if confl is None and extend is not None:
-                if extend(self):
+            if confl is None:
+                if extend is not None and extend(self):
                     continue
-            if confl is None and (self.pending or self.pending_excl):
-                continue
+                if self.pending or self.pending_excl:
+                    continue
             if confl is not None:
                 stats["conflicts"] += 1
                 self._step()
-                top = 0
-                level = self.level
-                for lit in confl[0]:
-                    if level[lit >> 1] > top:
-                        top = level[lit >> 1]
-                if top < len(self.trail_lim):
-                    self._backtrack(top)
-                if not self.trail_lim:
+                if not self.trail_lim or max(self.level[x >> 1] for x in confl[0]) == 0:
+                    self._backtrack(0)
                     self.ok = False
                     self.conflict = confl
                     return False
-                learnt, bt, refs = self._analyze(*confl)
-                self._backtrack(bt)
-                ci = len(self.clauses)
-                self.clauses.append(learnt)
-                self.kinds.append(LEARNT)
-                self.infos.append(None)
-                self.learnt_from[ci] = tuple(dict.fromkeys(refs))
-                stats["learnt"] += 1
-                if len(learnt) > 1:
-                    self.watches[learnt[0]].append(ci)
-                    self.watches[learnt[1]].append(ci)
-                self._assign(learnt[0], ci)
-                self.var_inc *= 1.0 / 0.95
+                self._learn(confl)
                 since += 1
                 if since >= budget and self.trail_lim:
                     restarts += 1
                     stats["restarts"] += 1
                     since = 0
-                    budget = self.restart_base * _luby(restarts)
+                    budget = self.restart_base * luby(restarts)
                     self._backtrack(0)
                 continue
-            # a fixpoint without conflict: decide
             if decide is not None:
                 d = decide(self)
+                if d is None:
+                    continue
                 lit = (d << 1) if d > 0 else (((-d) << 1) | 1) if d < 0 else 0
             else:
-                lit = self._decide_requirements()
-            if not lit and (decide is None and self.n_general):
-                lit = self._decide_vsids()
+                lit = self.suggest() << 1
+                if not lit and self.n_general:
+                    lit = self._decide_vsids()
             if not lit:
                 return True
             if self.vals[lit] != 0:
@@ -764,35 +739,3 @@ class SatSolver:
             self.trail_lim.append(len(self.trail))
             self.true_lim.append(len(self.true_trail))
             self._assign(lit, -1)
-
-    # -- explanations --------------------------------------------------------------
-    def unsat_core(self) -> List[Ref]:
-        """The original clauses (and group pairs) a refutation used, in a stable order."""
-        if self.conflict is None:
-            return []
-        lits, ref = self.conflict
-        out: Dict[Ref, None] = {}
-        done = set()
-        stack: List[Ref] = [ref]
-        for lit in lits:
-            if self.level[lit >> 1] == 0 and self.vals[lit] == -1:
-                stack.append(self._reason_of(lit >> 1)[1])
-        while stack:
-            r = stack.pop()
-            if r in done:
-                continue
-            done.add(r)
-            if isinstance(r, tuple):
-                out[r] = None
-                clause_lits = [(r[0] << 1) | 1, (r[1] << 1) | 1]
-            else:
-                if self.kinds[r] == LEARNT:
-                    stack.extend(self.learnt_from.get(r, ()))
-                else:
-                    out[r] = None
-                clause_lits = self.clauses[r]
-            for lit in clause_lits:
-                v = lit >> 1
-                if self.vals[lit] == -1 and self.level[v] == 0 and self.reason[v] != -1:
-                    stack.append(self._reason_of(v)[1])
-        return list(out)
