@@ -9,6 +9,7 @@ rules). Everything else in ``umm.repodata`` goes through these two.
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 
 
@@ -24,73 +25,112 @@ MISSING: Any = _Missing()
 _FIELDS = ("name", "version", "build", "build_number", "depends", "constrains",
            "track_features", "features", "noarch", "timestamp", "md5", "sha256", "size",
            "license", "subdir", "fn", "url", "channel")
+_FIELD_SET = frozenset(_FIELDS)
+_NF = len(_FIELDS)
 
 
-class StandInRecord:
-    """A repodata record: the contract's fields, unknown keys kept, exact round trip."""
+def _field(i: int, default: Any) -> property:
+    def get(self: "StandInRecord") -> Any:
+        v = self[i]
+        return default if v is MISSING or v is None else v
+    return property(get)
 
-    __slots__ = tuple("_" + f for f in _FIELDS) + ("_extra",)
+
+def _packed(i: int) -> property:
+    def get(self: "StandInRecord") -> Any:
+        v = self._raw(i)
+        return None if v is MISSING else v
+    return property(get)
+
+
+class StandInRecord(tuple):
+    """A repodata record: the contract's fields, unknown keys kept, exact round trip.
+
+    A tuple underneath (one slot per field, plus a dict of unknown keys or
+    None), so building hundreds of thousands of them is cheap in time and memory.
+    """
+
+    __slots__ = ()
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> "StandInRecord":
-        self = cls.__new__(cls)
-        s = object.__setattr__
-        get = data.get
-        for f in _FIELDS:
-            s(self, "_" + f, get(f, MISSING))
-        extra = {k: v for k, v in data.items() if k not in _FIELD_SET} \
-            if len(data) > _count_known(data) else None
-        s(self, "_extra", extra)
-        return self
+        extra = None
+        if len(data) > _NF or not data.keys() <= _FIELD_SET:
+            extra = {k: v for k, v in data.items() if k not in _FIELD_SET} or None
+        vals = list(map(data.get, _FIELDS, _MISSINGS))
+        vals.append(extra)
+        # compact storage: checksums as bytes, the URL as (shared base,) + fn
+        for i in (10, 11):
+            h = vals[i]
+            if h.__class__ is str and h.islower():
+                try:
+                    vals[i] = bytes.fromhex(h)
+                except ValueError:
+                    pass
+        url, fn = vals[16], vals[15]
+        if url.__class__ is str and fn.__class__ is str and fn and url.endswith(fn):
+            vals[16] = (sys.intern(url[:-len(fn)]),)
+        return tuple.__new__(cls, vals)
+
+    def _raw(self, i: int) -> Any:
+        v = self[i]
+        if v.__class__ is bytes:
+            return v.hex()
+        if v.__class__ is tuple and i == 16:
+            return v[0] + self[15]
+        return v
 
     def to_json(self) -> Dict[str, Any]:
-        out: Dict[str, Any] = {}
-        for f in _FIELDS:
-            v = getattr(self, "_" + f)
+        out = {}
+        for i, f in enumerate(_FIELDS):
+            v = self._raw(i)
             if v is not MISSING:
-                out[f] = list(v) if isinstance(v, tuple) else v
-        if self._extra:
-            out.update(self._extra)
+                out[f] = v
+        if self[_NF]:
+            out.update(self[_NF])
         return out
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("records are immutable")
+    name = _field(0, "")
+    version = _field(1, "")
+    build = _field(2, "")
+    build_number = _field(3, 0)
+    noarch = _field(8, None)
+    md5 = _packed(10)
+    sha256 = _packed(11)
+    size = _field(12, None)
+    license = _field(13, None)
+    subdir = _field(14, None)
+    fn = _field(15, "")
+    @property
+    def url(self) -> str:
+        v = self._raw(16)
+        return "" if v is MISSING or v is None else v
+    channel = _field(17, "")
 
-    # -- normalized views -------------------------------------------------------
-    def _get(self, f: str, default: Any) -> Any:
-        v = getattr(self, "_" + f)
-        return default if v is MISSING or v is None else v
+    @property
+    def depends(self) -> Tuple[str, ...]:
+        v = self[4]
+        return tuple(v) if v is not MISSING and v else ()
 
-    name = property(lambda self: self._get("name", ""))
-    version = property(lambda self: self._get("version", ""))
-    build = property(lambda self: self._get("build", ""))
-    build_number = property(lambda self: self._get("build_number", 0))
-    depends = property(lambda self: tuple(self._get("depends", ())))
-    constrains = property(lambda self: tuple(self._get("constrains", ())))
-    noarch = property(lambda self: self._get("noarch", None))
-    md5 = property(lambda self: self._get("md5", None))
-    sha256 = property(lambda self: self._get("sha256", None))
-    size = property(lambda self: self._get("size", None))
-    license = property(lambda self: self._get("license", None))
-    subdir = property(lambda self: self._get("subdir", None))
-    fn = property(lambda self: self._get("fn", ""))
-    url = property(lambda self: self._get("url", ""))
-    channel = property(lambda self: self._get("channel", ""))
+    @property
+    def constrains(self) -> Tuple[str, ...]:
+        v = self[5]
+        return tuple(v) if v is not MISSING and v else ()
 
     @property
     def track_features(self) -> Tuple[str, ...]:
-        return _split_features(self._get("track_features", ""))
+        return _split_features(self[6])
 
     @property
     def features(self) -> Tuple[str, ...]:
-        return _split_features(self._get("features", ""))
+        return _split_features(self[7])
 
     @property
     def timestamp(self) -> int:
         """Milliseconds since the epoch (seconds in the source are converted)."""
-        ts = self._get("timestamp", 0)
+        ts = self[9]
         try:
-            ts = int(ts)
+            ts = int(ts) if ts is not MISSING and ts is not None else 0
         except (TypeError, ValueError):
             return 0
         return ts * 1000 if 0 < ts < 253402300799 else ts
@@ -98,21 +138,17 @@ class StandInRecord:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, StandInRecord) and self.to_json() == other.to_json()
 
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
     def __hash__(self) -> int:
         return hash((self.name, self.version, self.build, self.url))
 
     def __repr__(self) -> str:
         return f"<record {self.name}-{self.version}-{self.build} {self.channel}>"
 
-    def __iter__(self) -> Iterator[str]:  # pragma: no cover - convenience
-        return iter(self.to_json())
 
-
-_FIELD_SET = frozenset(_FIELDS)
-
-
-def _count_known(data: Dict[str, Any]) -> int:
-    return sum(1 for f in _FIELDS if f in data)
+_MISSINGS = (MISSING,) * _NF
 
 
 def _split_features(value: Any) -> Tuple[str, ...]:

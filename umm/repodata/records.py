@@ -31,47 +31,66 @@ def resolve_base_url(platform_url: str, top: Dict[str, Any]) -> str:
     return strip_token(root)
 
 
-def _check(raw: Any, name: str, check_version: Callable[[str], Any]) -> Optional[str]:
+_LISTS = ("depends", "constrains")
+_SHARED = ("license", "build", "subdir", "noarch", "license_family", "platform", "arch",
+           "track_features")
+_NUMBERS = ("timestamp", "size")
+
+
+def _check(raw: Any, name: str, check_version: Callable[[str], Any],
+           good_versions: Dict[str, bool]) -> Optional[str]:
     """Why ``raw`` is not a usable record of ``name`` (None when it is)."""
-    if not isinstance(raw, dict):
+    if raw.__class__ is not dict:
         return "not an object"
-    n = raw.get("name")
-    if not isinstance(n, str) or not n:
+    get = raw.get
+    n = get("name")
+    if n.__class__ is not str or not n:
         return "no name"
-    v = raw.get("version")
-    if not isinstance(v, str):
+    if n != name and n.lower() != name.lower():
+        return f"name {n[:60]!r} does not match {name!r}"
+    v = get("version")
+    if v.__class__ is not str:
         return "no version"
-    if len(v) > MAX_FIELD or len(n) > MAX_FIELD or len(str(raw.get("build", ""))) > MAX_FIELD:
-        return "name, version or build absurdly long"
-    try:
-        check_version(v)
-    except ValueError as exc:
-        return f"invalid version {v[:60]!r} ({str(exc)[:80]})"
-    b = raw.get("build", "")
-    if b is not None and not isinstance(b, str):
-        return "build is not a string"
-    bn = raw.get("build_number", 0)
-    if bn is not None and (isinstance(bn, bool) or not isinstance(bn, int)):
+    ok = good_versions.get(v)
+    if ok is None:
+        if len(v) > MAX_FIELD:
+            return "version absurdly long"
+        try:
+            check_version(v)
+            ok = True
+        except ValueError as exc:
+            return f"invalid version {v[:60]!r} ({str(exc)[:80]})"
+        good_versions[v] = ok
+    b = get("build", "")
+    if b is not None and (b.__class__ is not str or len(b) > MAX_FIELD):
+        return "build is not a (reasonable) string"
+    if len(n) > MAX_FIELD:
+        return "name absurdly long"
+    bn = get("build_number", 0)
+    if bn is not None and bn.__class__ is not int:
         return "build_number is not an integer"
-    for key in ("depends", "constrains"):
-        val = raw.get(key)
-        if val is not None and (not isinstance(val, list) or
-                                not all(isinstance(x, str) for x in val)):
-            return f"{key} is not a list of strings"
-    tf = raw.get("track_features")
-    if tf is not None and not isinstance(tf, str) and not (
-            isinstance(tf, list) and all(isinstance(x, str) for x in tf)):
+    for key in _LISTS:
+        val = get(key)
+        if val is not None:
+            if val.__class__ is not list:
+                return f"{key} is not a list of strings"
+            for x in val:
+                if x.__class__ is not str:
+                    return f"{key} is not a list of strings"
+    tf = get("track_features")
+    if tf is not None and tf.__class__ is not str and not (
+            tf.__class__ is list and all(isinstance(x, str) for x in tf)):
         return "track_features is neither a string nor a list of strings"
-    for key in ("timestamp", "size"):
-        val = raw.get(key)
-        if val is not None and (isinstance(val, bool) or not isinstance(val, (int, float))):
+    for key in _NUMBERS:
+        val = get(key)
+        if val is not None and val.__class__ is not int and val.__class__ is not float:
             return f"{key} is not a number"
     for key in _STR_OR_NONE:
-        val = raw.get(key)
-        if val is not None and not isinstance(val, str):
+        val = get(key)
+        if val is not None and val.__class__ is not str:
             return f"{key} is not a string"
-    noarch = raw.get("noarch")
-    if noarch is not None and not isinstance(noarch, (str, bool)):
+    noarch = get("noarch")
+    if noarch is not None and noarch.__class__ is not str and noarch.__class__ is not bool:
         return "noarch is not a string"
     return None
 
@@ -95,45 +114,61 @@ class RecordBuilder:
         self.make_record = make_record or record_factory()
         self.check_version = check_version or version_check()
         self._interned: Dict[str, str] = {}
+        self._good_versions: Dict[str, bool] = {}
         self.skipped = 0
 
-    def _intern(self, items: List[str]) -> List[str]:
-        get = self._interned.setdefault
-        return [get(x, x) for x in items]
-
     def build(self, name: str, tarbz2: Dict[str, Any], conda: Dict[str, Any]) -> List[Any]:
+        """Records of ``name`` from its raw entries (which this takes ownership of)."""
         out: List[Any] = []
+        append = out.append
         problems: List[str] = []
         removed = self.removed
         entries: List[Tuple[str, Any]] = list(conda.items())
-        for fn, raw in tarbz2.items():
-            if fn.endswith(".tar.bz2") and fn[:-8] + ".conda" in conda:
-                continue  # prefer the .conda of the same name-version-build
-            entries.append((fn, raw))
+        if tarbz2:
+            for fn, raw in tarbz2.items():
+                if fn.endswith(".tar.bz2") and fn[:-8] + ".conda" in conda:
+                    continue  # prefer the .conda of the same name-version-build
+                entries.append((fn, raw))
+        check, good = self.check_version, self._good_versions
+        intern = self._interned.setdefault
+        base, channel, subdir = self.base_url, self.channel_url, self.subdir
+        make = self.make_record
+        add_pip = self.add_pip and name == "python"
         for fn, raw in entries:
-            if fn in removed:
+            if removed and fn in removed:
                 continue
-            why = _check(raw, name, self.check_version)
-            if why is None and raw["name"].lower() != name.lower():
-                why = f"name {raw['name']!r} does not match {name!r}"
+            why = _check(raw, name, check, good)
             if why is not None:
                 problems.append(f"{fn[:120]}: {why}")
                 continue
-            d = dict(raw)
-            for key in ("depends", "constrains"):
-                if key in d:
-                    d[key] = self._intern(d[key] or [])
-            if self.add_pip and name == "python" and d["version"].startswith(("2.", "3.")):
-                deps = d.get("depends") or []
-                if not any(dependency_name(x) == "pip" for x in deps):
-                    d["depends"] = list(deps) + ["pip"]
-            if d.get("subdir") is None:
-                d["subdir"] = self.subdir
-            d["fn"] = fn
-            d["url"] = self.base_url + fn
-            d["channel"] = self.channel_url
+            deps = raw.get("depends")
+            if deps:
+                raw["depends"] = deps = list(map(intern, deps, deps))
+            elif "depends" in raw:
+                raw["depends"] = deps = []
+            cons = raw.get("constrains")
+            if cons:
+                raw["constrains"] = list(map(intern, cons, cons))
+            elif "constrains" in raw:
+                raw["constrains"] = []
+            # share the strings that repeat between records (memory, not time)
+            raw["name"] = name if raw["name"] == name else intern(raw["name"], raw["name"])
+            v = raw["version"]
+            raw["version"] = intern(v, v)
+            for key in _SHARED:
+                val = raw.get(key)
+                if val.__class__ is str:
+                    raw[key] = intern(val, val)
+            if add_pip and raw["version"].startswith(("2.", "3.")) and \
+                    not any(dependency_name(x) == "pip" for x in deps or ()):
+                raw["depends"] = list(deps or ()) + ["pip"]
+            if raw.get("subdir") is None:
+                raw["subdir"] = subdir
+            raw["fn"] = fn
+            raw["url"] = base + fn
+            raw["channel"] = channel
             try:
-                out.append(self.make_record(d))
+                append(make(raw))
             except (ValueError, TypeError, KeyError) as exc:  # the record type refused it
                 problems.append(f"{fn[:120]}: {str(exc)[:120]}")
         if problems:

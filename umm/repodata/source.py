@@ -146,15 +146,16 @@ class ChannelSource:
 
     def dependency_names(self, name: str) -> Set[str]:
         """Names the records of ``name`` depend on (after loading them)."""
+        from itertools import chain
+
         out: Set[str] = set()
         cache = self._dep_names
-        for rec in self.records(name):
-            for dep in rec.depends:
-                n = cache.get(dep)
-                if n is None and dep not in cache:
-                    n = cache[dep] = dependency_name(dep)
-                if n:
-                    out.add(n)
+        for dep in set(chain.from_iterable(rec.depends for rec in self.records(name))):
+            n = cache.get(dep)
+            if n is None and dep not in cache:
+                n = cache[dep] = dependency_name(dep)
+            if n:
+                out.add(n)
         return out
 
     def prefetch(self, names: Iterable[str]) -> None:
