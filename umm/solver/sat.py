@@ -64,11 +64,11 @@ class SatSolver:
     __slots__ = (
         "nvars", "vals", "level", "reason", "var_group", "activity", "phase", "seen",
         "watches", "clauses", "kinds", "infos", "learnt_from", "groups", "group_infos",
-        "group_true", "req_parent", "req_cands", "req_clause", "req_group", "req_excl",
+        "group_true", "group_false", "pfx", "req_parent", "req_cands", "req_clause", "req_group", "req_excl",
         "req_kind", "req_info", "reqs_of", "root_reqs", "root_groups", "xsets", "x_parents",
         "var_x", "_xid", "trail", "trail_lim", "true_trail", "true_lim", "true_low", "qhead",
         "var_inc", "pending", "pending_excl", "conflict", "ok", "root", "n_general", "stats",
-        "cancel", "step_budget", "steps", "restart_base", "_heap", "_heap_on",
+        "cancel", "step_budget", "steps", "restart_base", "_heap", "_heap_on", "root_in_order",
     )
 
     def __init__(self, *, cancel: Optional[Any] = None, step_budget: Optional[int] = None,
@@ -89,6 +89,8 @@ class SatSolver:
         self.groups: List[List[int]] = []
         self.group_infos: List[Any] = []
         self.group_true: List[int] = []        # the true member of each group, or 0
+        self.group_false: List[int] = []       # how many members are false
+        self.pfx: List[int] = []               # per level: requirements of true_trail[:i] hold
         self.req_parent: List[int] = []
         self.req_cands: List[Sequence[int]] = []
         self.req_clause: List[int] = []
@@ -121,10 +123,12 @@ class SatSolver:
         self.step_budget = step_budget
         self.steps = 0
         self.restart_base = restart_base
+        self.root_in_order = False   # decide the root's requirements in the order given
         self._heap: List[Tuple[float, int]] = []
         self._heap_on = False
         self.root = self.new_var()
         self.add_clause([self.root], ROOT)
+        self._take_pending()   # the root is true from the start
 
     # -- building ----------------------------------------------------------------
     def new_var(self) -> int:
@@ -189,7 +193,9 @@ class SatSolver:
         if g >= 0 and excluded is None:
             cand_set = set(candidates)
             excluded = [u for u in self.groups[g] if u not in cand_set]
-        if g >= 0 and g in self.root_groups and p != self.root:
+        vals = self.vals
+        if g >= 0 and g in self.root_groups and p != self.root and any(
+                vals[c << 1] != -1 for c in candidates):
             cid = -1   # implied by the root's requirement on g plus the exclusions
         else:
             internal = [(p << 1) | 1]
@@ -256,6 +262,7 @@ class SatSolver:
         self.group_infos.append(info)
         true = [v for v in members if self.vals[v << 1] == 1]
         self.group_true.append(true[-1] if true else 0)
+        self.group_false.append(sum(1 for v in members if self.vals[v << 1] == -1))
         if len(true) > 1:
             self.conflict = ([(true[0] << 1) | 1, (true[1] << 1) | 1], (true[0], true[1]))
         elif true:
@@ -319,18 +326,20 @@ class SatSolver:
         self.level[v] = len(self.trail_lim)
         self.reason[v] = reason
         self.trail.append(lit)
+        g = self.var_group[v]
         if not lit & 1:
             self.true_trail.append(v)
-            g = self.var_group[v]
             if g >= 0:
                 self.group_true[g] = v
+        elif g >= 0:
+            self.group_false[g] += 1
 
     def _backtrack(self, lvl: int) -> None:
         if len(self.trail_lim) <= lvl:
             return
         pos = self.trail_lim[lvl]
         vals, trail, phase = self.vals, self.trail, self.phase
-        var_group, group_true = self.var_group, self.group_true
+        var_group, group_true, group_false = self.var_group, self.group_true, self.group_false
         heap_on, heap, act = self._heap_on, self._heap, self.activity
         for i in range(len(trail) - 1, pos - 1, -1):
             lit = trail[i]
@@ -338,9 +347,11 @@ class SatSolver:
             vals[lit] = 0
             vals[lit ^ 1] = 0
             phase[v] = lit & 1
-            if not lit & 1:
-                g = var_group[v]
-                if g >= 0 and group_true[g] == v:
+            g = var_group[v]
+            if g >= 0:
+                if lit & 1:
+                    group_false[g] -= 1
+                elif group_true[g] == v:
                     group_true[g] = 0
             if heap_on:
                 heapq.heappush(heap, (-act[v], v))
@@ -351,13 +362,14 @@ class SatSolver:
             self.true_low = tl
         del self.trail_lim[lvl:]
         del self.true_lim[lvl:]
+        del self.pfx[lvl + 1:]
         self.qhead = pos
 
     # -- propagation ---------------------------------------------------------------
     def _propagate(self) -> Optional[Conflict]:
         vals, trail, watches, clauses = self.vals, self.trail, self.watches, self.clauses
         level, reason, var_group, groups = self.level, self.reason, self.var_group, self.groups
-        group_true, true_trail = self.group_true, self.true_trail
+        group_true, group_false, true_trail = self.group_true, self.group_false, self.true_trail
         reqs_of, req_excl = self.reqs_of, self.req_excl
         var_x, x_parents = self.var_x, self.x_parents
         lvl = len(self.trail_lim)
@@ -378,6 +390,7 @@ class SatSolver:
                             level[u] = lvl
                             reason[u] = -2 - v
                             trail.append(nl)
+                            group_false[g] += 1
                         elif x == -1 and u != v:
                             self.qhead = qhead
                             self.stats["propagations"] += qhead - start
@@ -394,6 +407,9 @@ class SatSolver:
                                 level[u] = lvl
                                 reason[u] = -2 - v
                                 trail.append(nl)
+                                gu = var_group[u]
+                                if gu >= 0:
+                                    group_false[gu] += 1
                             elif x == -1:
                                 self.qhead = qhead
                                 self.stats["propagations"] += qhead - start
@@ -411,6 +427,9 @@ class SatSolver:
                                     level[u] = lvl
                                     reason[u] = -2 - v
                                     trail.append(nl)
+                                    gu = var_group[u]
+                                    if gu >= 0:
+                                        group_false[gu] += 1
                                 # a true u is caught when u itself is dequeued
             false_lit = p ^ 1
             ws = watches[false_lit]
@@ -456,11 +475,14 @@ class SatSolver:
                     level[fv] = lvl
                     reason[fv] = ci
                     trail.append(first)
+                    g = var_group[fv]
+                    if g >= 0:
+                        if first & 1:
+                            group_false[g] += 1
+                        else:
+                            group_true[g] = fv
                     if not first & 1:
                         true_trail.append(fv)
-                        g = var_group[fv]
-                        if g >= 0:
-                            group_true[g] = fv
             del ws[j:]
         self.qhead = qhead
         self.stats["propagations"] += qhead - start
@@ -599,38 +621,86 @@ class SatSolver:
 
     # -- decisions -----------------------------------------------------------------
     def suggest(self) -> int:
-        """The decision the requirement heuristic would take: a variable, or 0."""
-        vals, group_true = self.vals, self.group_true
-        req_cands, req_group, reqs_of = self.req_cands, self.req_group, self.reqs_of
-        best_var = 0
+        """The decision the requirement heuristic would take: a variable, or 0.
+
+        Among the open requirements (a true parent, nothing satisfying it yet) of
+        the root, else of the true variables, the one with the fewest undecided
+        candidates (estimated from its group), the earliest on ties; then its most
+        preferred undecided candidate.
+        """
+        vals, group_true, group_false = self.vals, self.group_true, self.group_false
+        req_cands, req_group, reqs_of, groups = (self.req_cands, self.req_group,
+                                                 self.reqs_of, self.groups)
+        best = -1
         best_cnt = _BIG
-        for phase in (0, 1):
-            if phase == 0:
-                todo: Iterable[int] = self.root_reqs
-            elif best_var:
-                return best_var
-            else:
-                todo = (r for v in self.true_trail if reqs_of[v]  # type: ignore[union-attr]
-                        for r in reqs_of[v])
-            for r in todo:
-                g = req_group[r]
-                if g >= 0 and group_true[g]:
+        for r in self.root_reqs:
+            g = req_group[r]
+            if g >= 0:
+                if group_true[g]:
                     continue
-                first = cnt = 0
-                for v in req_cands[r]:
-                    x = vals[v << 1]
-                    if x == 0:
-                        if not first:
-                            first = v
-                        cnt += 1
-                        if cnt >= best_cnt:
-                            break
-                    elif x == 1:
-                        first = 0
-                        break
-                if first and cnt < best_cnt:
-                    best_var, best_cnt = first, cnt
-        return best_var
+                cnt = len(groups[g]) - group_false[g]
+                n = len(req_cands[r])
+                if n < cnt:
+                    cnt = n
+            else:
+                cnt = self._open_count(r)
+                if cnt < 0:
+                    continue
+            if cnt < best_cnt:
+                best, best_cnt = r, cnt
+                if self.root_in_order:
+                    break
+        if best < 0:
+            # the requirements of true_trail[:start] are known to hold at this level
+            pfx, lvl = self.pfx, len(self.trail_lim)
+            start = pfx[lvl] if len(pfx) > lvl else (pfx[-1] if pfx else 0)
+            closed = True
+            tt = self.true_trail
+            for i in range(start, len(tt)):
+                rs = reqs_of[tt[i]]
+                if rs is None:
+                    if closed:
+                        start = i + 1
+                    continue
+                for r in rs:
+                    g = req_group[r]
+                    if g >= 0:
+                        if group_true[g]:
+                            continue
+                        cnt = len(groups[g]) - group_false[g]
+                        n = len(req_cands[r])
+                        if n < cnt:
+                            cnt = n
+                    else:
+                        cnt = self._open_count(r)
+                        if cnt < 0:
+                            continue
+                    closed = False
+                    if cnt < best_cnt:
+                        best, best_cnt = r, cnt
+                if closed:
+                    start = i + 1
+            while len(pfx) <= lvl:
+                pfx.append(pfx[-1] if pfx else 0)
+            pfx[lvl] = start
+        if best < 0:
+            return 0
+        for v in req_cands[best]:
+            if vals[v << 1] == 0:
+                return v
+        return 0
+
+    def _open_count(self, r: int) -> int:
+        """Undecided candidates of a requirement across groups (-1: it holds)."""
+        vals = self.vals
+        cnt = 0
+        for v in self.req_cands[r]:
+            x = vals[v << 1]
+            if x == 1:
+                return -1
+            if x == 0:
+                cnt += 1
+        return cnt if cnt else -1
 
     def _decide_vsids(self) -> int:
         if not self._heap_on:
