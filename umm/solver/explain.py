@@ -115,6 +115,8 @@ class ConflictGraph:
             spec = self.enc.MatchSpec.parse(text)
         nc = self.enc.names.get(spec.name)
         if nc is None or not nc.records:
+            if spec.name.startswith("__"):
+                return f"the virtual package {spec.name} is not available on this system"
             return f"no channel provides {spec.name} (perhaps a typo or a missing channel)"
         avail = merged_versions([r.version for r in nc.records])
         return f"no {spec.name} matches it (available: {avail})"
