@@ -28,6 +28,7 @@ from umm.solver.sat_core import CoreClause, CoreExclusion, CoreGroup, unsat_core
 MAX_DEPTH = 8
 MAX_ROOTS = 12
 MAX_GROUPS = 10
+MAX_LINES = 80
 Node = Tuple[str, List[Any]]
 
 
@@ -84,6 +85,11 @@ class ConflictGraph:
             self.by_parent.setdefault(sat.req_parent[r], []).append(r)
         self._status: Dict[int, Tuple[Any, ...]] = {}
         self._rep: Dict[Tuple[Any, ...], int] = {}
+        self._busy: Set[int] = set()
+        self._root_groups = {sat.req_group[r] for r in sat.root_reqs
+                             if r in self.reqs and sat.req_group[r] >= 0}
+        self._shown: Set[str] = set()   # requirements already explained in the tree
+        self._lines = 0
 
     # -- data --------------------------------------------------------------------------
     @property
@@ -130,11 +136,12 @@ class ConflictGraph:
 
     # -- why a candidate cannot be installed ---------------------------------------------
     def status(self, v: int, path: Set[int]) -> Tuple[Any, ...]:
-        """``("ok",)`` or the first reason found that blocks ``v``."""
+        """``("ok",)`` or the first reason found that blocks ``v`` (computed once;
+        a candidate met again while its own status is being worked out counts as ok)."""
         got = self._status.get(v)
         if got is not None:
             return got
-        if v in path:
+        if v in self._busy:
             return ("ok",)
         sat = self.enc.sat
         lock = self.locks.get(v)
@@ -144,7 +151,10 @@ class ConflictGraph:
         for r, p in excl:
             if p == sat.root:
                 return self._remember(v, ("root", r))
-        path.add(v)
+        for r, p in excl:   # a direct conflict with a requested package comes first
+            if sat.var_group[p] in self._root_groups:
+                return self._remember(v, ("excluded", r, p))
+        self._busy.add(v)
         try:
             for r in self.by_parent.get(v, ()):
                 cands = sat.req_cands[r]
@@ -152,13 +162,13 @@ class ConflictGraph:
                         self.status(c, path)[0] != "ok" for c in cands):
                     return self._remember(v, ("requires", r))
         finally:
-            path.discard(v)
+            self._busy.discard(v)
         for r, p in excl:
             return self._remember(v, ("excluded", r, p))
         others = self.same_name.get(v)
         if others:
             return self._remember(v, ("same", min(others)))
-        return ("ok",)
+        return self._remember(v, ("ok",))
 
     def _remember(self, v: int, st: Tuple[Any, ...]) -> Tuple[Any, ...]:
         self._status[v] = st
@@ -180,10 +190,11 @@ class ConflictGraph:
                 groups.setdefault((self.enc.name_of[c],) + st, []).append(c)
         nodes: List[Node] = []
         for key, members in groups.items():
-            nodes.append(self._group_node(key, members, path, depth))
-            if len(nodes) == MAX_GROUPS and len(groups) > MAX_GROUPS:
-                nodes.append((f"… and {len(groups) - MAX_GROUPS} more", []))
+            if self._lines >= MAX_LINES or len(nodes) == MAX_GROUPS:
+                nodes.append((f"… and {len(groups) - len(nodes)} more", []))
                 break
+            self._lines += 1
+            nodes.append(self._group_node(key, members, path, depth))
         return nodes
 
     def _group_node(self, key: Tuple[Any, ...], members: List[int], path: Set[int],
@@ -212,6 +223,9 @@ class ConflictGraph:
                 return (f"{head} requires {text}, which cannot be installed (…)", [])
             if not sat.req_cands[r]:
                 return (f"{head} requires {text}, but {self.nothing_matches(text)}", [])
+            if text in self._shown:
+                return (f"{head} requires {text}, which cannot be installed (see above)", [])
+            self._shown.add(text)
             path.update(members)
             try:
                 children = self._groups(list(sat.req_cands[r]), path, depth + 1)
@@ -250,7 +264,12 @@ class ConflictGraph:
 
     def render(self) -> str:
         roots = self.root_requirements
-        nodes = [self._root_node(r) for r in roots[:MAX_ROOTS]]
+        self._shown.clear()
+        self._lines = 0
+        nodes = []
+        for r in roots[:MAX_ROOTS]:
+            self._lines += 1
+            nodes.append(self._root_node(r))
         if len(roots) > MAX_ROOTS:
             nodes.append((f"… and {len(roots) - MAX_ROOTS} more requested specs", []))
         lines = ["Could not solve for environment specs",
