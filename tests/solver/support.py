@@ -105,3 +105,31 @@ def problems(records: Sequence[Any], specs: Sequence[Any] = (),
             if m.name in by and not m.matches(by[m.name]):
                 out.append(f"{r.dist_name}: constrains {c} violated")
     return out
+
+
+def stub_missing(sources: Sequence[Any], channel: str = "stubs") -> MemoryRecordSource:
+    """A channel giving every dependency name the sources lack: records for the version
+    literals (and build strings) its specs mention, plus ``0.1`` and ``9999`` — so slices of real
+    channels that rely on another channel become solvable, their own structure intact."""
+    import re
+
+    have = set()
+    for s in sources:
+        have |= set(s.names())
+    want: Dict[str, set] = {}
+    for s in sources:
+        for n in s.names():
+            for r in s.records(n):
+                for d in r.depends:
+                    m = MatchSpec.parse(d)
+                    if m.name in have:
+                        continue
+                    parts = d.split()
+                    got = want.setdefault(m.name, {("9999", "0"), ("0.1", "0")})
+                    versions = re.findall(r"[0-9][0-9a-zA-Z._]*", parts[1]) \
+                        if len(parts) > 1 else []
+                    versions = [v.rstrip("._") for v in versions] or ["9999"]
+                    build = parts[2].replace("*", "x") if len(parts) > 2 else "0"
+                    got.update((v, build) for v in versions if v)
+    return source(channel, [f"{n} {v} {b}" for n, vb in sorted(want.items())
+                            for v, b in sorted(vb)])

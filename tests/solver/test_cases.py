@@ -26,8 +26,9 @@ from typing import Any, Dict, List
 import pytest
 import yaml
 
-from tests.solver.support import (installed_record, package_dict, problems, source,
-                                  virtual_record)
+from tests.conftest import SHARED_DATA
+from tests.solver.support import (installed_record, load_repodata, package_dict, problems,
+                                  source, stub_missing, virtual_record)
 from umm.solver import SolveRequest, Transaction, Unsatisfiable, solve
 from umm.specs import MatchSpec
 
@@ -51,12 +52,27 @@ def _load() -> List[Any]:
 def _request(doc: Dict[str, Any], case: Dict[str, Any]) -> SolveRequest:
     channels = doc.get("channels") or {}
     names = case.get("channels", list(channels))
-    sources = [source(n, channels[n]) for n in names]
+    sources = [_source(n, channels[n]) for n in names]
+    if case.get("stub_missing"):
+        sources.append(stub_missing(sources))
     installed = [installed_record(_with_depends(x, channels))
                  for x in case.get("installed", doc.get("installed", []))]
     virtual = [virtual_record(x) for x in case.get("virtual", doc.get("virtual", []))]
     kw = {k: case[k] for k in SWITCHES if k in case}
     return SolveRequest(sources, case.get("specs", []), installed, virtual, **kw)
+
+
+_SOURCES: Dict[str, Any] = {}
+
+
+def _source(name: str, desc: Any) -> Any:
+    """A channel from package descriptions, or ``{repodata: file}`` of the shared data."""
+    if isinstance(desc, dict) and "repodata" in desc:
+        key = f"{name}:{desc['repodata']}"
+        if key not in _SOURCES:
+            _SOURCES[key] = load_repodata(SHARED_DATA / "repodata" / desc["repodata"], name)
+        return _SOURCES[key]
+    return source(name, desc)
 
 
 def _with_depends(desc: Any, channels: Dict[str, Any]) -> Any:
@@ -65,7 +81,8 @@ def _with_depends(desc: Any, channels: Dict[str, Any]) -> Any:
         return desc
     chan, rest = desc.split("::", 1)
     want = package_dict(rest)
-    for entry in channels.get(chan, ()):
+    entries = channels.get(chan, ())
+    for entry in entries if isinstance(entries, list) else ():
         d = package_dict(entry)
         if (d["name"], d["version"], d["build"]) == (want["name"], want["version"],
                                                      want["build"]):
