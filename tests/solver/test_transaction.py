@@ -31,7 +31,7 @@ def test_kinds_of_actions() -> None:
                      "chan": "change", "gone": "remove", "fresh": "install"}
     assert tx.summary() == {"upgrade": 2, "downgrade": 1, "change": 2, "remove": 1,
                             "install": 1}
-    up = tx.by_kind("upgrade")[0]
+    up = next(a for a in tx.by_kind("upgrade") if a.name == "up")
     assert up.old.version == "1.0" and up.new.version == "1.1"
     assert {r.name for r in tx.to_link} == {"up", "down", "bn", "build", "chan", "fresh"}
     assert {r.name for r in tx.to_unlink} == {"up", "down", "bn", "build", "chan", "gone"}
