@@ -53,18 +53,22 @@ def cpu_s() -> float:
 def run_umm(channel: Path, pkgs: Path, query: str) -> dict:
     sys.path.insert(0, str(REPO))
     from umm.net import HttpClient, NetworkOptions
-    from umm.repodata import RepodataOptions, UrlChannel, load_channels, load_closure
+    from umm.repodata import RepodataOptions, load_channels, load_closure
+    from umm.specs import ChannelContext
 
     c0, t0 = cpu_s(), time.perf_counter()
-    sources = load_channels([UrlChannel(channel.resolve().as_uri())], ["linux-64"], [pkgs],
+    sources = load_channels([ChannelContext().resolve_one(channel.resolve().as_uri())],
+                            ["linux-64"], [pkgs],
                             HttpClient(NetworkOptions()),
-                            RepodataOptions(use_sharded_repodata=False))
+                            RepodataOptions(use_sharded_repodata=False,
+                                            add_pip_as_python_dependency=False))
     t1 = time.perf_counter()
     names = load_closure(sources, roots_of(channel, query))
     records = [r for src in sources for n in names for r in src.records(n)]
     t2 = time.perf_counter()
+    found = {n for n in names if any(src.records(n) for src in sources)}
     return {"open": t1 - t0, "load": t2 - t1, "total": t2 - t0, "cpu": cpu_s() - c0,
-            "records": len(records), "names": len(names), "peak_mb": peak_mb()}
+            "records": len(records), "names": len(found), "peak_mb": peak_mb()}
 
 
 def run_rattler(channel: Path, query: str) -> dict:

@@ -43,23 +43,22 @@ def test_fuzzed_repodata_never_crashes(tmp_path: Path, doc: dict, mangle: int, c
         data = data[:cut] + b"\x00\xff{[" + data[cut:]
     p = tmp_path / "r.json"
     p.write_bytes(data)
+    rep = RecordingReporter()
+    builder = RecordBuilder("fuzz", "linux-64", "https://h/fuzz/linux-64", {}, True, rep)
     try:
-        idx = build_index(p, tmp_path / "r.idx")
+        idx = build_index(p, tmp_path / "r.idx", builder)
     except UmmError:
         return
-    rep = RecordingReporter()
-    top = idx.top if isinstance(idx.top, dict) else {}
-    builder = RecordBuilder("fuzz", "linux-64", "https://h/fuzz/linux-64", top, True, rep)
     import os
 
-    fd = os.open(p, os.O_RDONLY)
+    fd = os.open(idx.path, os.O_RDONLY)
     try:
         for name in idx.names:
-            tb, cd = idx.read_sections(fd, name)
-            for r in builder.build(name, tb, cd):
+            problems, count = idx.problems(name)
+            for r in builder.to_records(name, idx.wire(fd, name), problems, count):
                 assert isinstance(r.name, str) and isinstance(r.version, str)
                 assert all(isinstance(d, str) for d in r.depends)
-                assert r.url.startswith("https://h/fuzz/linux-64/")
+                assert r.url.startswith("https://h/") and r.to_json()["fn"] == r.fn
     finally:
         os.close(fd)
 

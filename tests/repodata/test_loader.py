@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.repodata.conftest import cache_files, load, names_of, write_basic_channel
+from tests.repodata.conftest import cache_files, load, names_of
 from tests.support.server import ChannelServer, record, repodata, write_repodata
-from umm.repodata import (ChannelUnavailable, RepodataOptions, UrlChannel, clean_index_cache,
+from tests.repodata.conftest import channel
+from umm.repodata import (ChannelUnavailable, RepodataOptions, clean_index_cache,
                           load_closure)
 from umm.repodata.loader import channel_subdirs, make_targets
 
@@ -31,10 +32,10 @@ def test_channels_in_priority_order_with_all_subdirs(basic_server: ChannelServer
 
 
 def test_channel_platform_filter_and_targets() -> None:
-    ch = UrlChannel("https://h/c", platforms=("linux-aarch64",))
+    ch = channel("https://h/c/linux-aarch64")
     assert channel_subdirs(ch, ["linux-64"]) == ["linux-aarch64", "noarch"]
-    assert channel_subdirs(UrlChannel("https://h/c"), ["noarch"]) == ["noarch"]
-    tok = UrlChannel("https://h/t/SECRET/c")
+    assert channel_subdirs(channel("https://h/c"), ["noarch"]) == ["noarch"]
+    tok = channel("https://h/t/SECRET/c")
     (t1, t2) = make_targets(tok, ["linux-64"], RepodataOptions())
     assert t1.url == "https://h/c/linux-64" and t1.request_urls == ("https://h/t/SECRET/c/linux-64",)
     assert "SECRET" not in repr(t1) and t2.subdir == "noarch"
@@ -104,7 +105,7 @@ def test_secondary_read_only_cache_is_used(basic_server: ChannelServer, tmp_path
     from tests.repodata.conftest import fast_client
     from umm.repodata import load_channels
 
-    (src,) = load_channels([UrlChannel(basic_server.url)], ["linux-64"],
+    (src,) = load_channels([channel(basic_server.url)], ["linux-64"],
                            [rep_pkgs, tmp_path / "shared"], fast_client(),
                            RepodataOptions(use_sharded_repodata=False))
     assert basic_server.count() == 0 and len(src.records("numpy")) == 2
@@ -132,3 +133,13 @@ def test_options_from_config() -> None:
     assert o.use_sharded_repodata and o == o.replace()
     with pytest.raises(AttributeError):
         o.offline = False  # type: ignore[misc]
+
+
+def test_url_channel_convenience(tmp_path: Path) -> None:
+    from umm.repodata import UrlChannel
+
+    ch = UrlChannel("https://h/t/TOK/chan", platforms=["osx-arm64"], name="mine")
+    assert (ch.canonical_name, ch.base_url, ch.token) == ("mine", "https://h/chan", "TOK")
+    assert channel_subdirs(ch, ["linux-64"]) == ["osx-arm64", "noarch"]
+    assert ch.platform_url("noarch", with_token=True) == "https://h/t/TOK/chan/noarch"
+    assert UrlChannel(str(tmp_path)).base_url == tmp_path.as_uri()

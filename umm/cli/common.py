@@ -64,11 +64,12 @@ def add_global_options(p: argparse.ArgumentParser, suppress_defaults: bool = Fal
                    help="path to the root prefix")
 
 
-def add_prefix_options(p: argparse.ArgumentParser) -> None:
+def add_prefix_options(p: argparse.ArgumentParser, suppress_defaults: bool = False) -> None:
+    s = suppress_defaults
     g = p.add_argument_group("prefix options")
-    g.add_argument("-p", "--prefix", dest="target_prefix", default=None, metavar="PATH",
+    g.add_argument("-p", "--prefix", dest="target_prefix", default=_d(s, None), metavar="PATH",
                    help="path to the target prefix")
-    g.add_argument("-n", "--name", dest="env_name", default=None, metavar="NAME",
+    g.add_argument("-n", "--name", dest="env_name", default=_d(s, None), metavar="NAME",
                    help="name of the target environment")
 
 
