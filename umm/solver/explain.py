@@ -17,7 +17,7 @@ with their versions (``1.2 | 1.3 | … | 2.0``)::
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Set, Tuple
 
 from umm.solver.conda import (CONSTRAINT, DEP, FROZEN, KEEP, PIN, REMOVED, ROOT_SPEC,
                               Encoding)

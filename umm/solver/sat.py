@@ -32,6 +32,8 @@ import heapq
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from umm.solver.errors import SolveCancelled, StepBudgetExceeded
+from umm.solver.sat_decide import Decisions
+from umm.solver.sat_propagate import Propagation
 
 # clause kinds (callers may use their own ints >= USER for facts)
 FACT, ROOT, REQUIRES, CONSTRAINS, FORBID, LOCK, LEARNT, USER = range(8)
@@ -58,7 +60,7 @@ def luby(i: int) -> int:
     return 1 << seq
 
 
-class SatSolver:
+class SatSolver(Propagation, Decisions):
     """An incremental CDCL solver. See the module docstring."""
 
     __slots__ = (
@@ -365,176 +367,6 @@ class SatSolver:
         del self.pfx[lvl + 1:]
         self.qhead = pos
 
-    # -- propagation ---------------------------------------------------------------
-    def _propagate(self) -> Optional[Conflict]:
-        vals, trail, watches, clauses = self.vals, self.trail, self.watches, self.clauses
-        level, reason, var_group, groups = self.level, self.reason, self.var_group, self.groups
-        group_true, group_false, true_trail = self.group_true, self.group_false, self.true_trail
-        reqs_of, req_excl = self.reqs_of, self.req_excl
-        var_x, x_parents = self.var_x, self.x_parents
-        lvl = len(self.trail_lim)
-        qhead = start = self.qhead
-        while qhead < len(trail):
-            p = trail[qhead]
-            qhead += 1
-            if not p & 1:
-                v = p >> 1
-                g = var_group[v]
-                if g >= 0:   # the group's other members become false
-                    for u in groups[g]:
-                        nl = (u << 1) | 1
-                        x = vals[nl]
-                        if x == 0:
-                            vals[nl] = 1
-                            vals[nl ^ 1] = -1
-                            level[u] = lvl
-                            reason[u] = -2 - v
-                            trail.append(nl)
-                            group_false[g] += 1
-                        elif x == -1 and u != v:
-                            self.qhead = qhead
-                            self.stats["propagations"] += qhead - start
-                            return [p | 1, nl], (v, u)
-                xs = var_x[v]
-                if xs is not None:   # v is excluded by these lists: their parents go
-                    for xid in xs:
-                        for u in x_parents[xid]:
-                            nl = (u << 1) | 1
-                            x = vals[nl]
-                            if x == 0:
-                                vals[nl] = 1
-                                vals[nl ^ 1] = -1
-                                level[u] = lvl
-                                reason[u] = -2 - v
-                                trail.append(nl)
-                                gu = var_group[u]
-                                if gu >= 0:
-                                    group_false[gu] += 1
-                            elif x == -1:
-                                self.qhead = qhead
-                                self.stats["propagations"] += qhead - start
-                                return [p | 1, nl], (v, u)
-                rs = reqs_of[v]
-                if rs is not None:   # v's exclusions become false
-                    for r in rs:
-                        ex = req_excl[r]
-                        if ex is not None:
-                            for u in ex:
-                                nl = (u << 1) | 1
-                                if vals[nl] == 0:
-                                    vals[nl] = 1
-                                    vals[nl ^ 1] = -1
-                                    level[u] = lvl
-                                    reason[u] = -2 - v
-                                    trail.append(nl)
-                                    gu = var_group[u]
-                                    if gu >= 0:
-                                        group_false[gu] += 1
-                                # a true u is caught when u itself is dequeued
-            false_lit = p ^ 1
-            ws = watches[false_lit]
-            n = len(ws)
-            if not n:
-                continue
-            i = j = 0
-            while i < n:
-                ci = ws[i]
-                i += 1
-                c = clauses[ci]
-                first = c[0]
-                if first == false_lit:
-                    first = c[1]
-                    c[0] = first
-                    c[1] = false_lit
-                if vals[first] == 1:
-                    ws[j] = ci
-                    j += 1
-                    continue
-                for k in range(2, len(c)):
-                    lk = c[k]
-                    if vals[lk] != -1:
-                        c[1] = lk
-                        c[k] = false_lit
-                        watches[lk].append(ci)
-                        break
-                else:
-                    ws[j] = ci
-                    j += 1
-                    if vals[first] == -1:
-                        while i < n:
-                            ws[j] = ws[i]
-                            j += 1
-                            i += 1
-                        del ws[j:]
-                        self.qhead = qhead
-                        self.stats["propagations"] += qhead - start
-                        return c, ci
-                    vals[first] = 1
-                    vals[first ^ 1] = -1
-                    fv = first >> 1
-                    level[fv] = lvl
-                    reason[fv] = ci
-                    trail.append(first)
-                    g = var_group[fv]
-                    if g >= 0:
-                        if first & 1:
-                            group_false[g] += 1
-                        else:
-                            group_true[g] = fv
-                    if not first & 1:
-                        true_trail.append(fv)
-            del ws[j:]
-        self.qhead = qhead
-        self.stats["propagations"] += qhead - start
-        return None
-
-    def _take_pending(self) -> Optional[Conflict]:
-        """Deal with constraints added while unit, conflicting or with a decided side."""
-        vals, level = self.vals, self.level
-        while self.pending_excl:
-            r = self.pending_excl.pop()
-            p = self.req_parent[r]
-            x = vals[p << 1]
-            if x == 1:
-                for u in self.req_excl[r] or ():
-                    y = vals[(u << 1) | 1]
-                    if y == 0:
-                        self._assign((u << 1) | 1, -2 - p)
-                    elif y == -1:
-                        return [(p << 1) | 1, (u << 1) | 1], (p, u)
-            elif x == 0:
-                for u in self.req_excl[r] or ():
-                    if vals[u << 1] == 1:
-                        self._assign((p << 1) | 1, -2 - u)
-                        break
-        while self.pending:
-            ci = self.pending.pop()
-            c = self.clauses[ci]
-            if len(c) == 1:
-                lit = c[0]
-                if vals[lit] == 1 and level[lit >> 1] == 0:
-                    continue
-                self._backtrack(0)
-                if vals[lit] == -1:
-                    return c, ci
-                if vals[lit] == 0:
-                    self._assign(lit, ci)
-                continue
-            free = nfree = 0
-            for lit in c:
-                x = vals[lit]
-                if x == 1:
-                    nfree = -1
-                    break
-                if x == 0:
-                    nfree += 1
-                    free = lit
-            if nfree == 1:
-                self._assign(free, ci)
-            elif nfree == 0:
-                return c, ci
-        return None
-
     # -- conflict analysis ---------------------------------------------------------
     def reason_of(self, v: int) -> Tuple[List[int], Ref]:
         """The clause that implied ``v``'s value: its literals (internal) and reference."""
@@ -618,101 +450,6 @@ class SatSolver:
             learnt[1], learnt[best] = learnt[best], learnt[1]
             bt = level[learnt[1] >> 1]
         return learnt, bt, refs
-
-    # -- decisions -----------------------------------------------------------------
-    def suggest(self) -> int:
-        """The decision the requirement heuristic would take: a variable, or 0.
-
-        Among the open requirements (a true parent, nothing satisfying it yet) of
-        the root, else of the true variables, the one with the fewest undecided
-        candidates (estimated from its group), the earliest on ties; then its most
-        preferred undecided candidate.
-        """
-        vals, group_true, group_false = self.vals, self.group_true, self.group_false
-        req_cands, req_group, reqs_of, groups = (self.req_cands, self.req_group,
-                                                 self.reqs_of, self.groups)
-        best = -1
-        best_cnt = _BIG
-        for r in self.root_reqs:
-            g = req_group[r]
-            if g >= 0:
-                if group_true[g]:
-                    continue
-                cnt = len(groups[g]) - group_false[g]
-                n = len(req_cands[r])
-                if n < cnt:
-                    cnt = n
-            else:
-                cnt = self._open_count(r)
-                if cnt < 0:
-                    continue
-            if cnt < best_cnt:
-                best, best_cnt = r, cnt
-                if self.root_in_order:
-                    break
-        if best < 0:
-            # the requirements of true_trail[:start] are known to hold at this level
-            pfx, lvl = self.pfx, len(self.trail_lim)
-            start = pfx[lvl] if len(pfx) > lvl else (pfx[-1] if pfx else 0)
-            closed = True
-            tt = self.true_trail
-            for i in range(start, len(tt)):
-                rs = reqs_of[tt[i]]
-                if rs is None:
-                    if closed:
-                        start = i + 1
-                    continue
-                for r in rs:
-                    g = req_group[r]
-                    if g >= 0:
-                        if group_true[g]:
-                            continue
-                        cnt = len(groups[g]) - group_false[g]
-                        n = len(req_cands[r])
-                        if n < cnt:
-                            cnt = n
-                    else:
-                        cnt = self._open_count(r)
-                        if cnt < 0:
-                            continue
-                    closed = False
-                    if cnt < best_cnt:
-                        best, best_cnt = r, cnt
-                if closed:
-                    start = i + 1
-            while len(pfx) <= lvl:
-                pfx.append(pfx[-1] if pfx else 0)
-            pfx[lvl] = start
-        if best < 0:
-            return 0
-        for v in req_cands[best]:
-            if vals[v << 1] == 0:
-                return v
-        return 0
-
-    def _open_count(self, r: int) -> int:
-        """Undecided candidates of a requirement across groups (-1: it holds)."""
-        vals = self.vals
-        cnt = 0
-        for v in self.req_cands[r]:
-            x = vals[v << 1]
-            if x == 1:
-                return -1
-            if x == 0:
-                cnt += 1
-        return cnt if cnt else -1
-
-    def _decide_vsids(self) -> int:
-        if not self._heap_on:
-            self._heap_on = True
-            self._heap = [(-self.activity[v], v) for v in range(1, self.nvars + 1)]
-            heapq.heapify(self._heap)
-        heap, vals, act = self._heap, self.vals, self.activity
-        while heap:
-            a, v = heapq.heappop(heap)
-            if vals[v << 1] == 0 and -a == act[v]:
-                return (v << 1) | self.phase[v]
-        return 0
 
     # -- the search ----------------------------------------------------------------
     def _step(self) -> None:
