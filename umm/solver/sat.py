@@ -336,16 +336,26 @@ class SatSolver(Propagation, Decisions):
         elif g >= 0:
             self.group_false[g] += 1
 
+    def _assign0(self, lit: int, reason: int) -> None:
+        """Assign ``lit`` at level 0 whatever the current level: what level-0 facts
+        imply stays true when the search backjumps (see ``_backtrack``)."""
+        self._assign(lit, reason)
+        self.level[lit >> 1] = 0
+
     def _backtrack(self, lvl: int) -> None:
         if len(self.trail_lim) <= lvl:
             return
         pos = self.trail_lim[lvl]
-        vals, trail, phase = self.vals, self.trail, self.phase
+        vals, trail, phase, level = self.vals, self.trail, self.phase, self.level
         var_group, group_true, group_false = self.var_group, self.group_true, self.group_false
         heap_on, heap, act = self._heap_on, self._heap, self.activity
+        kept: List[int] = []
         for i in range(len(trail) - 1, pos - 1, -1):
             lit = trail[i]
             v = lit >> 1
+            if not level[v]:   # assigned at level 0 out of order: stays
+                kept.append(lit)
+                continue
             vals[lit] = 0
             vals[lit ^ 1] = 0
             phase[v] = lit & 1
@@ -362,6 +372,10 @@ class SatSolver(Propagation, Decisions):
         del self.true_trail[tl:]
         if tl < self.true_low:
             self.true_low = tl
+        if kept:   # back on the trail, to be propagated again
+            kept.reverse()
+            trail += kept
+            self.true_trail += [x >> 1 for x in kept if not x & 1]
         del self.trail_lim[lvl:]
         del self.true_lim[lvl:]
         del self.pfx[lvl + 1:]
@@ -392,6 +406,7 @@ class SatSolver(Propagation, Decisions):
         learnt = [0]
         refs: List[Ref] = [ref]
         cleanup: List[int] = []
+        zero: set = set()
         path = 0
         idx = len(trail) - 1
         pv = -1
@@ -401,12 +416,14 @@ class SatSolver(Propagation, Decisions):
                 v = q >> 1
                 if v == pv or seen[v]:
                     continue
+                lv = level[v]
+                if lv == 0:   # not part of the clause; its reason is part of the proof
+                    if v not in zero:
+                        zero.add(v)
+                        refs.append(self.reason_of(v)[1])
+                    continue
                 seen[v] = 1
                 cleanup.append(v)
-                lv = level[v]
-                if lv == 0:
-                    refs.append(self.reason_of(v)[1])
-                    continue
                 self._bump(v)
                 if lv >= lvl:
                     path += 1

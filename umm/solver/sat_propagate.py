@@ -39,6 +39,7 @@ class Propagation:
             qhead += 1
             if not p & 1:
                 v = p >> 1
+                lv = level[v] and lvl   # what a level-0 fact implies is level 0 too
                 g = var_group[v]
                 if g >= 0:   # the group's other members become false
                     for u in groups[g]:
@@ -47,7 +48,7 @@ class Propagation:
                         if x == 0:
                             vals[nl] = 1
                             vals[nl ^ 1] = -1
-                            level[u] = lvl
+                            level[u] = lv
                             reason[u] = -2 - v
                             trail.append(nl)
                             group_false[g] += 1
@@ -64,7 +65,7 @@ class Propagation:
                             if x == 0:
                                 vals[nl] = 1
                                 vals[nl ^ 1] = -1
-                                level[u] = lvl
+                                level[u] = lv
                                 reason[u] = -2 - v
                                 trail.append(nl)
                                 gu = var_group[u]
@@ -84,7 +85,7 @@ class Propagation:
                                 if vals[nl] == 0:
                                     vals[nl] = 1
                                     vals[nl ^ 1] = -1
-                                    level[u] = lvl
+                                    level[u] = lv
                                     reason[u] = -2 - v
                                     trail.append(nl)
                                     gu = var_group[u]
@@ -156,31 +157,34 @@ class Propagation:
             p = self.req_parent[r]
             x = vals[p << 1]
             if x == 1:
+                assign = self._assign if level[p] else self._assign0
                 for u in self.req_excl[r] or ():
                     y = vals[(u << 1) | 1]
                     if y == 0:
-                        self._assign((u << 1) | 1, -2 - p)
+                        assign((u << 1) | 1, -2 - p)
                     elif y == -1:
                         return [(p << 1) | 1, (u << 1) | 1], (p, u)
             elif x == 0:
                 for u in self.req_excl[r] or ():
                     if vals[u << 1] == 1:
-                        self._assign((p << 1) | 1, -2 - u)
+                        (self._assign if level[u] else self._assign0)((p << 1) | 1, -2 - u)
                         break
         while self.pending:
             ci = self.pending.pop()
             c = self.clauses[ci]
             if len(c) == 1:
                 lit = c[0]
-                if vals[lit] == 1 and level[lit >> 1] == 0:
-                    continue
-                self._backtrack(0)
-                if vals[lit] == -1:
+                x = vals[lit]
+                if x == 0:
+                    self._assign0(lit, ci)
+                elif x == 1:
+                    if level[lit >> 1]:   # true for another reason: now a level-0 fact
+                        level[lit >> 1] = 0
+                        self.reason[lit >> 1] = ci
+                else:
                     return c, ci
-                if vals[lit] == 0:
-                    self._assign(lit, ci)
                 continue
-            free = nfree = 0
+            free = nfree = top = 0
             for lit in c:
                 x = vals[lit]
                 if x == 1:
@@ -189,8 +193,10 @@ class Propagation:
                 if x == 0:
                     nfree += 1
                     free = lit
+                elif level[lit >> 1] > top:
+                    top = level[lit >> 1]
             if nfree == 1:
-                self._assign(free, ci)
+                (self._assign if top else self._assign0)(free, ci)
             elif nfree == 0:
                 return c, ci
         return None
