@@ -4,7 +4,8 @@ For a name the pool gathers the records of every source (highest priority
 first), the installed record and the virtual packages, and sorts them as
 conda/micromamba do (``conda.resolve.Resolve.version_key``):
 
-1. the installed record first, unless the name is being updated;
+1. the installed record first, unless the name is being updated (then every
+   record not older than the installed one comes before any downgrade);
 2. fewer ``track_features`` first (conda minimises them before anything else);
 3. channel priority (``strict``: only the highest-priority channel that has the
    name is kept at all; ``flexible``: a higher-priority channel first;
@@ -107,12 +108,18 @@ def sort_candidates(name: str, per_source: Sequence[Tuple[int, Sequence[Any]]],
             inst_rec = installed
             items.append((installed, 1 << 30))
     disabled = channel_priority == "disabled"
+    # updating: anything not older than the installed build before any downgrade
+    floor = None if (inst_rec is None or prefer_installed) else \
+        (inst_rec.version_obj.sort_key, inst_rec.build_number or 0)
 
     def key(item: Tuple[Any, int]) -> tuple:
         r, idx = item
         tf = len(r.track_features or ())
         noarch = 0 if (r.noarch or r.subdir == "noarch") else 1
-        first = 1 if (prefer_installed and r is inst_rec) else 0
+        if floor is not None:
+            first = 1 if (r.version_obj.sort_key, r.build_number or 0) >= floor else 0
+        else:
+            first = 1 if (prefer_installed and r is inst_rec) else 0
         ch = 0 if disabled else -idx
         return (first, -tf, ch, r.version_obj.sort_key, -idx if disabled else 0,
                 r.build_number or 0, noarch, r.timestamp_ms, r.build)

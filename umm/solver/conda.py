@@ -20,8 +20,8 @@ from umm.solver.sat import LOCK, SatSolver
 DONE = 1 << 30
 
 # what a requirement or lock was made for (the explanation reads these)
-ROOT_SPEC, KEEP, DEP, CONSTRAINT, PIN, FROZEN, REMOVED = (
-    "spec", "keep", "dep", "constrains", "pin", "frozen", "removed")
+ROOT_SPEC, KEEP, DEP, CONSTRAINT, PIN, FROZEN, REMOVED, NO_DOWNGRADE = (
+    "spec", "keep", "dep", "constrains", "pin", "frozen", "removed", "no-downgrade")
 
 
 def dep_name(spec_text: str) -> str:
@@ -39,7 +39,6 @@ class Encoding:
         self.MatchSpec = MatchSpec
         self.req = req
         self.sat = SatSolver(cancel=req.cancel, step_budget=req.step_budget)
-        self.sat.root_in_order = True   # requested specs get their best in request order
         self.sources = list(req.sources)
         self.rec_of: List[Any] = [None, None]          # variable -> record
         self.name_of: List[str] = ["", ""]             # variable -> package name
@@ -60,6 +59,7 @@ class Encoding:
         self.update: Set[str] = set()
         self.frozen: Set[str] = set()
         self.removed: Dict[str, Any] = {}
+        self.no_downgrade: Set[str] = set()
         self.channel_pinned: Set[str] = {s.name for s in req.specs if s.channel}
         self._scan = 0
 
@@ -112,6 +112,12 @@ class Encoding:
             for v in nc.vars:
                 if v != keep:
                     sat.add_clause([-v], LOCK, (FROZEN, self.installed[name]))
+        if name in self.no_downgrade and nc.installed_index >= 0:
+            inst = nc.records[nc.installed_index]
+            floor = (inst.version_obj.sort_key, inst.build_number or 0)
+            for r, v in zip(nc.records, nc.vars):
+                if (r.version_obj.sort_key, r.build_number or 0) < floor:
+                    sat.add_clause([-v], LOCK, (NO_DOWNGRADE, self.installed[name]))
         for pin in self.pins.get(name, ()):
             ok = set(nc.matching(pin))
             for i, v in enumerate(nc.vars):

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Set, Tuple
 
-from umm.solver.conda import (CONSTRAINT, DEP, FROZEN, KEEP, PIN, REMOVED, ROOT_SPEC,
-                              Encoding)
+from umm.solver.conda import (CONSTRAINT, DEP, FROZEN, KEEP, NO_DOWNGRADE, PIN, REMOVED,
+                              ROOT_SPEC, Encoding)
 from umm.solver.errors import Unsatisfiable
 from umm.solver.sat import CONSTRAINS, LOCK, REQUIRES
 from umm.solver.sat_core import CoreClause, CoreExclusion, CoreGroup, unsat_core
@@ -209,6 +209,8 @@ class ConflictGraph:
             if what == FROZEN:
                 return (f"{head} is not the installed {why.dist_name} "
                         f"(installed packages are frozen)", [])
+            if what == NO_DOWNGRADE:
+                return (f"{head} would downgrade the installed {why.dist_name}", [])
             if what == REMOVED:
                 return (f"{name} is being removed" + (f" ({why})" if why else ""), [])
             return (f"{head} is locked ({what})", [])

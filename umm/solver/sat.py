@@ -70,7 +70,7 @@ class SatSolver(Propagation, Decisions):
         "req_kind", "req_info", "reqs_of", "root_reqs", "root_groups", "xsets", "x_parents",
         "var_x", "_xid", "trail", "trail_lim", "true_trail", "true_lim", "true_low", "qhead",
         "var_inc", "pending", "pending_excl", "conflict", "ok", "root", "n_general", "stats",
-        "cancel", "step_budget", "steps", "restart_base", "_heap", "_heap_on", "root_in_order",
+        "cancel", "step_budget", "steps", "restart_base", "_heap", "_heap_on", "root_ordered",
     )
 
     def __init__(self, *, cancel: Optional[Any] = None, step_budget: Optional[int] = None,
@@ -125,7 +125,7 @@ class SatSolver(Propagation, Decisions):
         self.step_budget = step_budget
         self.steps = 0
         self.restart_base = restart_base
-        self.root_in_order = False   # decide the root's requirements in the order given
+        self.root_ordered = 0   # how many of the root's requirements to decide in order
         self._heap: List[Tuple[float, int]] = []
         self._heap_on = False
         self.root = self.new_var()

@@ -23,21 +23,23 @@ class Decisions:
     nvars: int
     _heap: Any
     _heap_on: bool
+    root_ordered: int
 
     def suggest(self) -> int:
         """The decision the requirement heuristic would take: a variable, or 0.
 
         Among the open requirements (a true parent, nothing satisfying it yet) of
-        the root, else of the true variables, the one with the fewest undecided
-        candidates (estimated from its group), the earliest on ties; then its most
-        preferred undecided candidate.
+        the root (its first ``root_ordered`` ones in the order given), else of the
+        true variables, the one with the fewest undecided candidates (estimated from
+        its group), the earliest on ties; then its most preferred undecided candidate.
         """
         vals, group_true, group_false = self.vals, self.group_true, self.group_false
         req_cands, req_group, reqs_of, groups = (self.req_cands, self.req_group,
                                                  self.reqs_of, self.groups)
         best = -1
         best_cnt = _BIG
-        for r in self.root_reqs:
+        ordered = self.root_ordered
+        for i, r in enumerate(self.root_reqs):
             g = req_group[r]
             if g >= 0:
                 if group_true[g]:
@@ -50,10 +52,11 @@ class Decisions:
                 cnt = self._open_count(r)
                 if cnt < 0:
                     continue
+            if i < ordered:   # the first ones are decided in the order given
+                best = r
+                break
             if cnt < best_cnt:
                 best, best_cnt = r, cnt
-                if self.root_in_order:
-                    break
         if best < 0:
             # the requirements of true_trail[:start] are known to hold at this level
             pfx, lvl = self.pfx, len(self.trail_lim)

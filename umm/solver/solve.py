@@ -7,6 +7,8 @@ What the request's switches mean here (micromamba's behaviour):
   preferred candidate unless its name is being updated (``update_all``,
   ``update_names``, and with ``update_deps`` the installed dependencies of the
   requested packages);
+* updated packages do not move to an older build unless that is the only way
+  (the solve is then repeated allowing it);
 * ``freeze_installed`` locks installed packages not named by a spec to their build;
 * ``remove`` takes out the matching installed packages and every installed package
   that depends on one of them;
@@ -60,8 +62,11 @@ def removal_set(req: SolveRequest) -> Dict[str, Any]:
     return removed
 
 
-def encode(req: SolveRequest) -> Encoding:
-    """The encoding of a request, root requirements added, not solved yet."""
+def encode(req: SolveRequest, no_downgrade: bool = False) -> Encoding:
+    """The encoding of a request, root requirements added, not solved yet.
+
+    ``no_downgrade``: installed packages being updated may not go to an older build
+    (unless a spec with a version names them)."""
     enc = Encoding(req)
     installed = enc.installed
     spec_names = {s.name for s in req.specs if s.exact_name}
@@ -71,11 +76,17 @@ def encode(req: SolveRequest) -> Encoding:
     if req.update_deps:
         update |= _closure(installed, spec_names | update) - spec_names
     enc.update = update
+    if no_downgrade:
+        versioned = {s.name for s in req.specs if not s.is_name_only}
+        enc.no_downgrade = (update & set(installed)) - versioned
     enc.removed = removal_set(req)
     if req.freeze_installed:
         enc.frozen = set(installed) - spec_names - update
     for spec in req.specs:
         enc.require(spec, (ROOT_SPEC, spec))
+    # requested specs get their best candidates in request order; what stays
+    # installed is decided by fewest candidates left
+    enc.sat.root_ordered = len(enc.sat.root_reqs)
     for name, rec in installed.items():
         if name in enc.removed:
             continue
@@ -93,9 +104,14 @@ def solve(req: SolveRequest) -> Solution:
     t0 = time.perf_counter()
     ok = False
     try:
-        enc = encode(req)
-        sat = enc.sat
-        if not sat.solve(extend=enc.extend, decide=enc.decide):
+        # updates first try without downgrading what is installed, as libsolv does
+        # without allow_downgrade; if that is impossible, downgrades are allowed
+        enc = encode(req, no_downgrade=True)
+        solved = enc.sat.solve(extend=enc.extend, decide=enc.decide)
+        if not solved and enc.no_downgrade:
+            enc = encode(req)
+            solved = enc.sat.solve(extend=enc.extend, decide=enc.decide)
+        if not solved:
             from umm.solver.explain import unsatisfiable
 
             raise unsatisfiable(enc)
