@@ -118,11 +118,21 @@ class Encoding:
             for r, v in zip(nc.records, nc.vars):
                 if (r.version_obj.sort_key, r.build_number or 0) < floor:
                     sat.add_clause([-v], LOCK, (NO_DOWNGRADE, self.installed[name]))
-        for pin in self.pins.get(name, ()):
+        for pin in list(self.pins.get(name, ())) + self._glob_pins(name):
             ok = set(nc.matching(pin))
             for i, v in enumerate(nc.vars):
                 if i not in ok:
                     sat.add_clause([-v], LOCK, (PIN, pin))
+
+    def _glob_pins(self, name: str) -> List[Any]:
+        out = []
+        for key, pins in self.pins.items():
+            if any(c in key for c in "*?["):
+                from umm.specs.build import compile_string_matcher
+
+                if compile_string_matcher(key, ignore_case=True)(name):
+                    out += pins
+        return out
 
     # -- specs -----------------------------------------------------------------------
     def candidates(self, text: str) -> Tuple[NameCandidates, List[int], List[int]]:

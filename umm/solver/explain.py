@@ -250,18 +250,20 @@ class ConflictGraph:
         sat = self.enc.sat
         info = sat.req_info[r]
         spec = self.requirement_text(r)
-        asked = "is requested" if info and info[0] == ROOT_SPEC else "must stay installed"
+        requested = not info or info[0] == ROOT_SPEC
+        asked = "is requested" if requested else "is installed"
+        verb = "installed" if requested else "kept"
         if info and info[0] == KEEP:
             spec = info[1].name
         cands = list(sat.req_cands[r])
         if not cands:
-            name = info[1].name if info and info[0] == ROOT_SPEC else spec
+            name = info[1].name if info else spec
             return (f"{spec} {asked}, but {self.nothing_matches(name, info[1])}", [])
         path: Set[int] = set()
         statuses = [self.status(c, path) for c in cands]
         if any(st[0] == "ok" for st in statuses):
-            return (f"{spec} {asked} and can be installed", [])
-        return (f"{spec} {asked} and cannot be installed because:",
+            return (f"{spec} {asked} and can be {verb}", [])
+        return (f"{spec} {asked} and cannot be {verb} because:",
                 self._groups(cands, path, 1))
 
     def render(self) -> str:
