@@ -9,7 +9,7 @@ then runs every (contender, query) in its own process, so ``ru_maxrss`` is that
 solve's own peak:
 
 * umm: ``load_channels`` on the warm cache (index reused, only reached names are
-  parsed) + ``umm.solver.solve``; the solution is then checked: one record per name,
+  parsed) + ``umm.solver.solving``; the solution is then checked: one record per name,
   every ``depends`` and ``constrains`` satisfied, the requested specs matched;
 * py-rattler: ``SparseRepoData`` on the same repodata.json files +
   ``solve_with_sparse_repodata`` (strict channel priority, pip added to python as

@@ -97,3 +97,17 @@ def test_merged_versions_and_tree_drawing() -> None:
     assert merged_versions(many) == "1.0 | 1.1 | 1.2 | 1.3 | … | 1.19"
     lines = draw([("a", [("b", []), ("c", [("d", [])])]), ("e", [])])
     assert lines == ["├─ a", "│  ├─ b", "│  └─ c", "│     └─ d", "└─ e"]
+
+
+def test_public_names_survive_importing_every_submodule() -> None:
+    import importlib
+    import pkgutil
+
+    import umm.solver as pkg
+
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"umm.solver.{mod.name}")
+    for name in pkg.__all__:
+        value = getattr(pkg, name)
+        assert not hasattr(value, "__path__") and type(value).__name__ != "module", name
+    assert callable(pkg.solve) and pkg.Transaction.plan

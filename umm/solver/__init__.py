@@ -7,7 +7,7 @@ Public API (imported lazily; nothing runs at import time)::
     tx = Transaction.plan(installed, sol, requested=["numpy"], force_reinstall=False)
 
 Layers: :mod:`umm.solver.sat` (integers and clauses only), :mod:`umm.solver.conda`
-(records, candidates, lazy encoding), :mod:`umm.solver.solve` (request semantics),
+(records, candidates, lazy encoding), :mod:`umm.solver.solving` (request semantics),
 :mod:`umm.solver.explain` (conflict graph and tree), :mod:`umm.solver.transaction`.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Dict, List
 _EXPORTS: Dict[str, str] = {
     "SolveRequest": "umm.solver.request",
     "Solution": "umm.solver.request",
-    "solve": "umm.solver.solve",
+    "solve": "umm.solver.solving",
     "Transaction": "umm.solver.transaction",
     "Action": "umm.solver.transaction",
     "ConflictGraph": "umm.solver.explain",
