@@ -70,7 +70,7 @@ class SatSolver(Propagation, Decisions):
         "req_kind", "req_info", "reqs_of", "root_reqs", "root_groups", "xsets", "x_parents",
         "var_x", "_xid", "trail", "trail_lim", "true_trail", "true_lim", "true_low", "qhead",
         "var_inc", "pending", "pending_excl", "conflict", "ok", "root", "n_general", "stats",
-        "cancel", "step_budget", "steps", "restart_base", "_heap", "_heap_on", "root_ordered",
+        "cancel", "step_budget", "steps", "restart_base", "_heap", "_heap_on", "root_ordered", "level_id", "held_lvl", "held_id", "_next_id",
     )
 
     def __init__(self, *, cancel: Optional[Any] = None, step_budget: Optional[int] = None,
@@ -126,6 +126,10 @@ class SatSolver(Propagation, Decisions):
         self.steps = 0
         self.restart_base = restart_base
         self.root_ordered = 0   # how many of the root's requirements to decide in order
+        self.level_id: List[int] = [0]   # a fresh id each time a decision level is made
+        self._next_id = 1
+        self.held_lvl: List[int] = [_BIG]   # per variable: requirements held at that level
+        self.held_id: List[int] = [0]
         self._heap: List[Tuple[float, int]] = []
         self._heap_on = False
         self.root = self.new_var()
@@ -150,6 +154,8 @@ class SatSolver(Propagation, Decisions):
         self.watches += [[] for _ in range(2 * n)]
         self.reqs_of += [None] * n
         self.var_x += [None] * n
+        self.held_lvl += [_BIG] * n
+        self.held_id += [0] * n
         if self._heap_on:
             for v in range(first, self.nvars + 1):
                 heapq.heappush(self._heap, (0.0, v))
@@ -379,6 +385,7 @@ class SatSolver(Propagation, Decisions):
         del self.trail_lim[lvl:]
         del self.true_lim[lvl:]
         del self.pfx[lvl + 1:]
+        del self.level_id[lvl + 1:]
         self.qhead = pos
 
     # -- conflict analysis ---------------------------------------------------------
@@ -562,4 +569,6 @@ class SatSolver(Propagation, Decisions):
             self._step()
             self.trail_lim.append(len(self.trail))
             self.true_lim.append(len(self.true_trail))
+            self.level_id.append(self._next_id)
+            self._next_id += 1
             self._assign(lit, -1)

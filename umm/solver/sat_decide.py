@@ -10,6 +10,7 @@ import heapq
 from typing import Any, List
 
 _BIG = 1 << 60
+WINDOW = 24   # open requirements compared per decision (the earliest ones)
 
 
 class Decisions:
@@ -24,6 +25,9 @@ class Decisions:
     _heap: Any
     _heap_on: bool
     root_ordered: int
+    level_id: List[int]
+    held_lvl: List[int]
+    held_id: List[int]
 
     def suggest(self) -> int:
         """The decision the requirement heuristic would take: a variable, or 0.
@@ -31,7 +35,8 @@ class Decisions:
         Among the open requirements (a true parent, nothing satisfying it yet) of
         the root (its first ``root_ordered`` ones in the order given), else of the
         true variables, the one with the fewest undecided candidates (estimated from
-        its group), the earliest on ties; then its most preferred undecided candidate.
+        its group) among the earliest ``WINDOW`` open ones, the earliest on ties; then
+        its most preferred undecided candidate.
         """
         vals, group_true, group_false = self.vals, self.group_true, self.group_false
         req_cands, req_group, reqs_of, groups = (self.req_cands, self.req_group,
@@ -58,17 +63,29 @@ class Decisions:
             if cnt < best_cnt:
                 best, best_cnt = r, cnt
         if best < 0:
-            # the requirements of true_trail[:start] are known to hold at this level
-            pfx, lvl = self.pfx, len(self.trail_lim)
+            # true_trail[:start] and variables marked "held" (all their requirements
+            # hold, checked at a level that is still there) need no look
+            pfx, ids = self.pfx, self.level_id
+            lvl = len(ids) - 1
+            here = ids[lvl]
+            held_lvl, held_id = self.held_lvl, self.held_id
             start = pfx[lvl] if len(pfx) > lvl else (pfx[-1] if pfx else 0)
             closed = True
+            seen_open = 0
             tt = self.true_trail
             for i in range(start, len(tt)):
-                rs = reqs_of[tt[i]]
+                v = tt[i]
+                rs = reqs_of[v]
                 if rs is None:
                     if closed:
                         start = i + 1
                     continue
+                hl = held_lvl[v]
+                if hl <= lvl and ids[hl] == held_id[v]:
+                    if closed:
+                        start = i + 1
+                    continue
+                open_here = False
                 for r in rs:
                     g = req_group[r]
                     if g >= 0:
@@ -82,11 +99,19 @@ class Decisions:
                         cnt = self._open_count(r)
                         if cnt < 0:
                             continue
-                    closed = False
+                    open_here = True
+                    seen_open += 1
                     if cnt < best_cnt:
                         best, best_cnt = r, cnt
-                if closed:
-                    start = i + 1
+                if open_here:
+                    closed = False
+                    if seen_open >= WINDOW or best_cnt <= 1:
+                        break
+                else:
+                    held_lvl[v] = lvl
+                    held_id[v] = here
+                    if closed:
+                        start = i + 1
             while len(pfx) <= lvl:
                 pfx.append(pfx[-1] if pfx else 0)
             pfx[lvl] = start
