@@ -70,3 +70,65 @@ def test_random_channels_against_brute_force(seed: int) -> None:
                                                  r.build))
         got = sol[first]
         assert (got.version, got.build_number) == (best.version, best.build_number), specs
+
+
+def _hard_ok(env: Dict[str, Any], installed: Dict[str, Any], pins: List[str],
+             removed: set, frozen: set) -> bool:
+    """The constraints the request switches add, on top of consistency."""
+    for name, rec in installed.items():
+        if name in removed:
+            if name in env:
+                return False
+        elif name not in env:
+            return False   # installed packages stay
+        elif name in frozen and (env[name].version, env[name].build) != (rec.version,
+                                                                          rec.build):
+            return False
+    for p in pins:
+        m = MatchSpec.parse(p)
+        if m.name in env and not m.matches(env[m.name]):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_requests_with_installed_pins_freeze_remove(seed: int) -> None:
+    from tests.solver.support import installed_record
+    from umm.solver.solving import removal_set
+
+    rng = random.Random(100 + seed)
+    checked = 0
+    for _ in range(80):
+        pkgs = _channel(rng)
+        src = source("main", pkgs)
+        records = [r for n in src.names() for r in src.records(n)]
+        # a consistent installed environment, when there is one
+        base = _valid_envs(records, [rng.choice(list(src.names()))])
+        if not base:
+            continue
+        env0 = rng.choice(base)
+        installed = {n: installed_record(dict(name=r.name, version=r.version, build=r.build,
+                                              build_number=r.build_number,
+                                              depends=list(r.depends),
+                                              constrains=list(r.constrains), channel="main"))
+                     for n, r in env0.items()}
+        specs = [_spec(rng, n) for n in rng.sample(list(src.names()), rng.randint(0, 1))]
+        pins = [_spec(rng, n) for n in rng.sample(list(src.names()), rng.randint(0, 1))]
+        remove = [n for n in rng.sample(list(installed), rng.randint(0, 1))]
+        freeze = rng.random() < 0.3
+        req = SolveRequest([src], specs, list(installed.values()), pins=pins, remove=remove,
+                           freeze_installed=freeze, add_pip_as_python_dependency=False)
+        removed = set(removal_set(req))
+        frozen = (set(installed) - {MatchSpec.parse(s).name for s in specs}) if freeze else set()
+        envs = [e for e in _valid_envs(records + list(installed.values()), specs)
+                if _hard_ok(e, installed, pins, removed, frozen)]
+        try:
+            sol = solve(req)
+        except Unsatisfiable:
+            assert not envs, f"{specs} {pins} rm={remove} freeze={freeze}: solvable {envs[0]}"
+            continue
+        got = {r.name: r for r in sol.records}
+        assert problems(sol.records, specs) == []
+        assert _hard_ok(got, installed, pins, removed, frozen)
+        checked += 1
+    assert checked > 10
