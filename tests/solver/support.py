@@ -95,13 +95,22 @@ def problems(records: Sequence[Any], specs: Sequence[Any] = (),
         m = MatchSpec.parse(s) if isinstance(s, str) else s
         if m.name not in by or not m.matches(by[m.name]):
             out.append(f"requested {m} not satisfied")
+    from umm.specs.errors import SpecError
+
     for r in records:
         for d in r.depends:
-            m = MatchSpec.parse(d)
+            try:
+                m = MatchSpec.parse(d)
+            except SpecError:
+                out.append(f"{r.dist_name}: depends on an invalid spec {d}")
+                continue
             if m.name not in by or not m.matches(by[m.name]):
                 out.append(f"{r.dist_name}: depends {d} not satisfied")
         for c in r.constrains:
-            m = MatchSpec.parse(c)
+            try:
+                m = MatchSpec.parse(c)
+            except SpecError:
+                continue   # an invalid constraint constrains nothing
             if m.name in by and not m.matches(by[m.name]):
                 out.append(f"{r.dist_name}: constrains {c} violated")
     return out

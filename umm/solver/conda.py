@@ -25,9 +25,14 @@ ROOT_SPEC, KEEP, DEP, CONSTRAINT, PIN, FROZEN, REMOVED, NO_DOWNGRADE = (
 
 
 def dep_name(spec_text: str) -> str:
+    """The package name of a dependency string ("" when it is not a valid spec)."""
+    from umm.specs.errors import SpecError
     from umm.specs.matchspec import MatchSpec
 
-    return MatchSpec.parse(spec_text).name
+    try:
+        return MatchSpec.parse(spec_text).name
+    except SpecError:
+        return ""
 
 
 class Encoding:
@@ -139,7 +144,10 @@ class Encoding:
         """(name, candidate vars, the name's other vars) of a dependency string."""
         got = self.dep_cache.get(text)
         if got is None:
-            spec = self.MatchSpec.parse(text)
+            spec = self._parse(text)
+            if spec is None:   # a broken dependency: nothing satisfies it
+                got = self.dep_cache[text] = (NameCandidates(text, [], [], -1), [], [])
+                return got
             nc = self.load(spec.name)
             pos = nc.matching(spec)
             cands = [nc.vars[i] for i in pos]
@@ -176,6 +184,15 @@ class Encoding:
         return sorted(names)
 
     # -- lazy encoding -------------------------------------------------------------
+    def _parse(self, text: str) -> Optional[Any]:
+        from umm.specs.errors import SpecError
+
+        try:
+            return self.MatchSpec.parse(text)
+        except SpecError as exc:
+            self.req.reporter.warning(f"ignoring an invalid dependency spec {text!r}: {exc}")
+            return None
+
     def dependencies(self, v: int) -> List[str]:
         deps = self.deps_of.get(v)
         if deps is None:
@@ -223,7 +240,10 @@ class Encoding:
     def _constrain(self, v: int, text: str) -> None:
         got = self.cons_cache.get(text)
         if got is None:
-            spec = self.MatchSpec.parse(text)
+            spec = self._parse(text)
+            if spec is None:   # a broken constraint constrains nothing
+                self.cons_cache[text] = ("", [])
+                return
             name = spec.name
             nc = self.names.get(name)
             if nc is None:   # nothing needs that name yet: apply when it loads

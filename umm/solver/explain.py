@@ -118,7 +118,12 @@ class ConflictGraph:
     def nothing_matches(self, text: str, spec: Any = None) -> str:
         """Why a spec has no candidate: no such name, or no matching version."""
         if spec is None:
-            spec = self.enc.MatchSpec.parse(text)
+            from umm.specs.errors import SpecError
+
+            try:
+                spec = self.enc.MatchSpec.parse(text)
+            except SpecError:
+                return "it is not a valid match spec"
         nc = self.enc.names.get(spec.name)
         if nc is None or not nc.records:
             if spec.name.startswith("__"):
