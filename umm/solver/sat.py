@@ -14,11 +14,15 @@ is ``lit ^ 1`` and every per-literal table is a flat list.
   member makes the parent false): the binary implications are propagated natively
   from shared exclusion lists. ``add_constrains`` registers an exclusion alone.
   A requirement on a group the root already requires needs no clause at all.
-* Decisions: by default resolvo's strategy — among the requirements of true
-  parents that nothing satisfies yet (the root's first), the one with the fewest
-  undecided candidates, deciding its most preferred undecided candidate; a VSIDS
-  heap (activity bumped by conflicts, saved phases) decides whatever general
-  clauses leave open. A caller may pass its own ``decide``.
+* Decisions (:mod:`umm.solver.sat_decide`): by default resolvo's strategy — the
+  root's requirements first (the first ``root_ordered`` in the order given, the
+  rest by fewest undecided candidates), then the open requirements of true
+  variables by fewest undecided candidates; the most preferred undecided
+  candidate is decided. Conflicts bump variable activities, which drive a VSIDS
+  heap (with saved phases) for whatever general clauses leave open. A caller may
+  pass its own ``decide``, e.g. to look ahead before deciding.
+* What level-0 facts imply is assigned at level 0 even when found deeper in the
+  search, and survives backjumps.
 * Lazy encoding: ``extend`` runs at each propagation fixpoint and may add clauses
   and requirements; unit or conflicting additions are dealt with on the spot.
 * Every clause keeps a kind and the caller's ``info``; learnt clauses remember
