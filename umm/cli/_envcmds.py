@@ -27,7 +27,14 @@ def update(args: argparse.Namespace) -> int:
     if files is None and not getattr(args, "specs", None):
         raise UsageError("umm env update needs a file: -f environment.yml")
     prefix = _target(cfg, args)
-    job = ix.Job(args, cfg, prefix, "update")
+    with ix.Job(args, cfg, prefix, "update") as job:
+        return _update(args, cfg, files, prefix, job)
+
+
+def _update(args: argparse.Namespace, cfg: Any, files: Any, prefix: str, job: Any) -> int:
+    from umm.cli import _install as ix
+    from umm.cli import _specfiles as sf
+
     installed = ix.installed_records(prefix)
     after = lambda: sf.after_transaction(cfg, prefix, files, job.reporter)  # noqa: E731
     if sf.is_explicit(files):
@@ -35,8 +42,8 @@ def update(args: argparse.Namespace) -> int:
         records = sf.explicit_records(cfg, files)
         base = {n: r for n, r in installed.items() if n in {x.name for x in records}} \
             if args.prune else installed
-        return job.run([], installed, sf.explicit_final(base, records),
-                       history_update=sf.explicit_history(records), on_success=after,
+        tx = ix.plan(installed.values(), sf.explicit_final(base, records).values())
+        return job.run(tx, [], history_update=sf.explicit_history(records), on_success=after,
                        link_record=sf.record_completer(cfg))
     spec_texts = sf.spec_texts(args, files)
     job.banner()
@@ -44,14 +51,16 @@ def update(args: argparse.Namespace) -> int:
         after()
         return 0
     specs = ix.parse_specs(spec_texts)
+    # --prune: only the file's specs count as requested
+    records = ix.mark_requested(installed, {s.name: str(s) for s in specs}) if args.prune \
+        else list(installed.values())
     client = ix.http_client(cfg)
     sources = ix.sources_for(cfg, client, job.reporter)
-    final = ix.solve(cfg, sources, specs, installed, update=[s.name for s in specs],
-                     pins=ix.pins(cfg, prefix))
-    if args.prune:
-        final = ix.prune(final, {s.name for s in specs})
-    return job.run(spec_texts, installed, final, history_update=[str(s) for s in specs],
-                   client=client, on_success=after)
+    solution = job.solve(sources, specs, records,
+                         pins=ix.pins_for(cfg, prefix, records, specs),
+                         update_names=[s.name for s in specs], prune=bool(args.prune))
+    return job.run(ix.plan(records, solution, specs), spec_texts,
+                   history_update=[str(s) for s in specs], client=client, on_success=after)
 
 
 # -- remove ---------------------------------------------------------------------------
@@ -69,17 +78,18 @@ def remove(args: argparse.Namespace) -> int:
     root = os.path.abspath(cfg.get("root_prefix"))
     if os.path.realpath(prefix) == os.path.realpath(root):
         raise UsageError(f"cannot remove the base environment ({prefix})")
-    job = ix.Job(args, cfg, prefix, "remove")
-    job.banner()
-    installed = ix.installed_records(prefix)
+    with ix.Job(args, cfg, prefix, "remove") as job:
+        job.banner()
+        installed = ix.installed_records(prefix)
 
-    def gone() -> None:
-        shutil.rmtree(prefix, ignore_errors=True)
-        unregister_env(prefix, cfg.home)
-        job.emit(f"Environment removed at prefix: {prefix}\n")
+        def gone() -> None:
+            shutil.rmtree(prefix, ignore_errors=True)
+            unregister_env(prefix, cfg.home)
+            job.emit(f"Environment removed at prefix: {prefix}\n")
 
-    return job.run(sorted(installed), installed, {}, history_remove=sorted(installed),
-                   spec_label="Removing specs", on_success=gone)
+        return job.run(ix.plan(installed.values(), []), sorted(installed),
+                       history_remove=sorted(installed), spec_label="Removing specs",
+                       on_success=gone)
 
 
 # -- export ---------------------------------------------------------------------------

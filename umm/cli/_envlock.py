@@ -18,8 +18,9 @@ def _solve(args: argparse.Namespace, platform: str, spec_texts: Sequence[str],
     cfg = load_config(args, api={"platform": platform})
     client = ix.http_client(cfg)
     sources = ix.sources_for(cfg, client, reporter)
-    final = ix.solve(cfg, sources, ix.parse_specs(spec_texts), {})
-    return list(final.values())
+    specs = ix.parse_specs(spec_texts)
+    return list(ix.solve(cfg, sources, specs, pins=ix.pins_for(cfg, None, [], specs),
+                         reporter=reporter))
 
 
 def export_lock(args: argparse.Namespace) -> str:
@@ -33,8 +34,10 @@ def export_lock(args: argparse.Namespace) -> str:
         raise ExportError("--lock solves specs: an @EXPLICIT or lock file is locked already")
     here = cfg.get("platform")
     platforms = list(dict.fromkeys(args.lock_platforms or [here]))
-    reporter = ix.CliReporter(quiet=bool(cfg.get("quiet")), json_mode=True,
-                              verbose=int(cfg.get("verbose") or 0))
+    from umm.ui.console import make_reporter
+
+    reporter = make_reporter(quiet=bool(cfg.get("quiet")), json=True,
+                             verbose=int(cfg.get("verbose") or 0))
     installed: Dict[str, Any] = {}
     if files is None:
         from umm.cli._envcmds import _target

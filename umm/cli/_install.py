@@ -1,14 +1,24 @@
 """What create, install, update and remove share: target prefix, specs, channels,
-solving, the transaction table and confirmation, fetching, linking, ``--json``."""
+solving (``umm.solver``), the transaction table and confirmation, fetching, linking,
+``--json``.
+
+The commands build a :class:`umm.solver.SolveRequest` through :func:`solve` (virtual
+packages, pins, the python pin, channel priority from the configuration), turn the
+solution into a :class:`umm.solver.Transaction` with :func:`plan`, and hand it to
+:meth:`Job.run`, which shows it, asks, fetches and links it in the plan's order.
+"""
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence
 
-from umm.errors import Cancelled, UmmError, UsageError
+from umm.errors import Cancelled, UmmError
 from umm.reporter import Reporter
+
+if TYPE_CHECKING:
+    from umm.solver import Solution, Transaction
 
 BANNER = r"""
                                           _   _ _ __ ___  _ __ ___
@@ -32,27 +42,6 @@ class PackageNotInstalled(UmmError):
         self.prefix = prefix
 
 
-class CliReporter(Reporter):
-    """Warnings and errors to stderr; link-script messages to stdout (stderr with --json)."""
-
-    def __init__(self, quiet: bool, json_mode: bool, verbose: int) -> None:
-        self.quiet = quiet
-        self.json_mode = json_mode
-        self.verbose = verbose
-
-    def message(self, level: str, text: str) -> None:
-        if level == "debug" and self.verbose < 2:
-            return
-        if level == "info":
-            if self.quiet:
-                return
-            (sys.stderr if self.json_mode else sys.stdout).write(text.rstrip("\n") + "\n")
-            return
-        if level == "warning" and self.quiet:
-            return
-        sys.stderr.write(f"{level}: {text}\n")
-
-
 def configure_install_command(p: argparse.ArgumentParser) -> None:
     from umm.cli import common
 
@@ -61,26 +50,11 @@ def configure_install_command(p: argparse.ArgumentParser) -> None:
     common.add_install_options(p)
 
 
-# -- steps --------------------------------------------------------------------------
-def read_spec_files(paths: Sequence[str]) -> List[str]:
-    """Specs from plain text files (one a line, ``#`` comments); other formats belong to
-    ``umm.envfile``."""
-    out: List[str] = []
-    for path in paths:
-        try:
-            with open(path) as f:
-                text = f.read()
-        except OSError as exc:
-            raise UsageError(f"cannot read spec file {path}: {exc.strerror}") from None
-        for line in text.splitlines():
-            line = line.split("#", 1)[0].strip()
-            if not line:
-                continue
-            if line.startswith("@"):
-                raise UsageError(f"{path}: {line} files are read by the spec-file support "
-                                 "(umm.envfile), not yet available here")
-            out.append(line)
-    return out
+# -- inputs ---------------------------------------------------------------------------
+def load(args: argparse.Namespace) -> Any:
+    from umm.cli.context import load_config
+
+    return load_config(args)
 
 
 def parse_specs(texts: Sequence[str]) -> List[Any]:
@@ -89,9 +63,25 @@ def parse_specs(texts: Sequence[str]) -> List[Any]:
     return [MatchSpec.parse(t) for t in texts]
 
 
+def installed_records(prefix: str) -> Dict[str, Any]:
+    from umm.install.prefix_data import PrefixData
+
+    return PrefixData.load(prefix).records()
+
+
+def http_client(cfg: Any) -> Any:
+    """An ``umm.net.HttpClient`` from the configuration's network keys."""
+    from umm.cli.auth import credentials
+    from umm.net.client import HttpClient
+    from umm.net.options import NetworkOptions
+
+    return HttpClient(NetworkOptions.from_config(cfg), credentials(cfg))
+
+
 def sources_for(cfg: Any, client: Any, reporter: Reporter) -> List[Any]:
     """One record source per channel (``umm.repodata.load_channels``), in priority order."""
     from umm.config.channels import channel_context
+    from umm.errors import UsageError
     from umm.repodata.loader import load_channels
     from umm.repodata.options import RepodataOptions
 
@@ -108,92 +98,106 @@ def sources_for(cfg: Any, client: Any, reporter: Reporter) -> List[Any]:
                          reporter)
 
 
-def http_client(cfg: Any) -> Any:
-    """An ``umm.net.HttpClient`` from the configuration's network keys."""
-    from umm.cli.auth import credentials
-    from umm.net.client import HttpClient
-    from umm.net.options import NetworkOptions
-
-    return HttpClient(NetworkOptions.from_config(cfg), credentials(cfg))
-
-
-def solve(cfg: Any, sources: Sequence[Any], specs: Sequence[Any], installed: Dict[str, Any],
-          update: Sequence[str] = (), pins: Sequence[Any] = (), newest: bool = False) -> Dict[str, Any]:
-    """The environment after the change (name -> record)."""
-    from umm.config.virtual import as_records, detect
-    from umm.install._standins import resolve
-
-    virtual = as_records(detect(cfg.get("platform")), cfg.get("platform"))
-    return resolve(sources, specs, installed, virtual=virtual, update=update, pins=pins,
-                   strict=cfg.get("channel_priority") == "strict", no_deps=bool(cfg.get("no_deps")))
+# -- solving --------------------------------------------------------------------------
+def python_pin(installed: Iterable[Any], specs: Sequence[Any]) -> Optional[str]:
+    """``python X.Y.*`` for the installed python, unless a spec names python (micromamba
+    keeps the env's python minor version otherwise)."""
+    if any(s.name == "python" for s in specs):
+        return None
+    for rec in installed:
+        if rec.name == "python":
+            parts = str(rec.version).split(".")
+            return f"python {'.'.join(parts[:2])}.*" if len(parts) >= 2 else f"python {parts[0]}.*"
+    return None
 
 
-def pins(cfg: Any, prefix: str) -> List[Any]:
-    """``conda-meta/pinned`` and ``pinned_packages`` (unless ``--no-pin``)."""
+def pins_for(cfg: Any, prefix: Optional[str], installed: Iterable[Any],
+             specs: Sequence[Any]) -> List[str]:
+    """``pinned_packages`` and ``conda-meta/pinned`` (unless ``--no-pin``), and the python
+    pin (unless ``--no-py-pin``)."""
     from umm.install.prefix_data import read_pinned
 
-    if cfg.get("no_pin"):
-        return []
-    return parse_specs(list(cfg.get("pinned_packages") or ()) + read_pinned(prefix))
-
-
-def _dep_names(rec: Any) -> List[str]:
-    from umm.install.transaction import dep_name
-
-    return [dep_name(d) for d in (rec.depends or ())]
-
-
-def drop_dependents(final: Dict[str, Any], removed: set) -> Dict[str, Any]:
-    """Without the packages that (transitively) depend on a removed one."""
-    out = dict(final)
-    gone = set(removed)
-    changed = True
-    while changed:
-        changed = False
-        for name, rec in list(out.items()):
-            if any(d in gone for d in _dep_names(rec)):
-                del out[name]
-                gone.add(name)
-                changed = True
+    out: List[str] = []
+    if not cfg.get("no_pin"):
+        out += list(cfg.get("pinned_packages") or ())
+        if prefix:
+            out += read_pinned(prefix)
+    if not cfg.get("no_py_pin"):
+        pin = python_pin(installed, specs)
+        if pin:
+            out.append(pin)
     return out
 
 
-def prune(final: Dict[str, Any], requested: set,
-          installed_before: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    """Keep only what ``requested`` names need (plus what they did not name when
-    the history knows no request at all, so conda-made envs are not emptied)."""
-    if not requested:
-        return final
-    keep: set = set()
-    todo = [n for n in requested if n in final]
-    while todo:
-        n = todo.pop()
-        if n in keep:
-            continue
-        keep.add(n)
-        todo.extend(d for d in _dep_names(final[n]) if d in final)
-    return {n: r for n, r in final.items() if n in keep}
+def requested(prefix: str, installed: Dict[str, Any]) -> Dict[str, str]:
+    """Name -> spec of the packages the user asked for: the history's requests, and
+    installed records that say they were requested (envs made by conda)."""
+    from umm.install.history import requested_specs
 
-
-def diff(installed: Dict[str, Any], final: Dict[str, Any],
-         reinstall: Sequence[str] = ()) -> Tuple[List[Any], List[Any]]:
-    """(records to unlink, records to link) turning ``installed`` into ``final``."""
-    unlink, link = [], []
+    out = {n: s for n, s in requested_specs(prefix).items() if n in installed}
     for name, rec in installed.items():
-        new = final.get(name)
-        if new is None or new is not rec and _ident(new) != _ident(rec) or name in reinstall:
-            unlink.append(rec)
-    for name, rec in final.items():
-        old = installed.get(name)
-        if old is None or old is not rec and _ident(old) != _ident(rec) or name in reinstall:
-            link.append(rec)
-    return unlink, link
+        spec = getattr(rec, "requested_spec", None)
+        if spec and name not in out:
+            out[name] = spec
+    return out
 
 
-def _ident(rec: Any) -> Tuple[str, str, str, str]:
-    from umm.ui.transaction import channel_label
+def mark_requested(installed: Dict[str, Any], wanted: Dict[str, str]) -> List[Any]:
+    """The installed records, with ``requested_spec`` set for the names in ``wanted`` and
+    cleared for the others (what the solver's ``prune`` keeps and drops)."""
+    from umm.specs.records import PrefixRecord
 
-    return (rec.name, str(rec.version), rec.build, channel_label(rec))
+    out = []
+    for name, rec in sorted(installed.items()):
+        spec = wanted.get(name, "")
+        if bool(getattr(rec, "requested_spec", None)) != bool(spec):
+            rec = PrefixRecord.from_json(dict(rec.to_json(), requested_spec=spec))
+        out.append(rec)
+    return out
+
+
+def solve(cfg: Any, sources: Sequence[Any], specs: Sequence[Any],
+          installed: Iterable[Any] = (), *, pins: Sequence[Any] = (), remove: Sequence[Any] = (),
+          update_all: bool = False, update_names: Iterable[str] = (), prune: bool = False,
+          update_deps: bool = False, reporter: Optional[Reporter] = None) -> "Solution":
+    """The environment after the change, by ``umm.solver`` (raises ``Unsatisfiable``)."""
+    from umm.config import virtual_package_records
+    from umm.reporter import NULL
+    from umm.solver import SolveRequest
+    from umm.solver import solve as run_solver
+
+    req = SolveRequest(
+        sources=sources, specs=specs, installed=installed,
+        virtual=virtual_package_records(cfg), pins=pins, remove=remove,
+        update_all=update_all, update_names=update_names,
+        freeze_installed=bool(cfg.get("freeze_installed")), no_deps=bool(cfg.get("no_deps")),
+        only_deps=bool(cfg.get("only_deps")), force_reinstall=bool(cfg.get("force_reinstall")),
+        prune=prune, update_deps=update_deps,
+        channel_priority=cfg.get("channel_priority") or "flexible",
+        add_pip_as_python_dependency=bool(cfg.get("add_pip_as_python_dependency")),
+        reporter=reporter if reporter is not None else NULL)
+    return run_solver(req)
+
+
+def plan(installed: Iterable[Any], records: Iterable[Any], specs: Sequence[Any] = (),
+         force_reinstall: bool = False) -> "Transaction":
+    """The transaction turning ``installed`` into ``records`` (a solution or records)."""
+    from umm.solver import Transaction
+
+    return Transaction.plan(list(installed), list(records), requested=list(specs),
+                            force_reinstall=force_reinstall)
+
+
+# -- output and execution -------------------------------------------------------------
+_TABLE_KIND = {"install": "Install", "upgrade": "Upgrade", "downgrade": "Downgrade",
+               "change": "Change", "reinstall": "Reinstall", "remove": "Remove"}
+
+
+def changes(tx: "Transaction") -> List[Any]:
+    """The transaction's actions as rows of micromamba's table (``umm.ui.transaction``)."""
+    from umm.ui.transaction import Change
+
+    return [Change(_TABLE_KIND[a.kind], a.name, new=a.new, old=a.old) for a in tx.actions]
 
 
 def confirm(cfg: Any) -> bool:
@@ -219,7 +223,7 @@ def fetch(cfg: Any, records: Sequence[Any], client: Any, reporter: Reporter) -> 
                         extract_threads=cfg.get("extract_threads"), offline=cfg.get("offline"))
 
 
-def cached_check(cfg: Any) -> Any:
+def cached_check(cfg: Any) -> Callable[[Any], bool]:
     from umm.package.cache import PackageCache
 
     try:
@@ -230,21 +234,63 @@ def cached_check(cfg: Any) -> Any:
 
 
 def command_line() -> str:
-    return "umm " + " ".join(_quote(a) for a in sys.argv[1:])
-
-
-def _quote(arg: str) -> str:
     import shlex
 
-    return shlex.quote(arg)
+    return "umm " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
-# -- the whole flow -----------------------------------------------------------------
+class JobReporter(Reporter):
+    """The console reporter (``umm.ui.console.make_reporter``) as a command uses it:
+
+    * info messages that come once linking started are held: they are the link
+      scripts' ``.messages.txt``, which :meth:`Job.run` shows on stdout afterwards,
+      as micromamba does;
+    * a task that fails gets no "Failed: ..." line of its own in plain output, and a
+      solve that fails is not shown as failed at all: the error that ends the command
+      (the conflict explanation for a solve) says what went wrong.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.linking = False
+        self.held: List[str] = []
+
+    def message(self, level: str, text: str) -> None:
+        if level == "info" and self.linking:
+            self.held.append(text)
+        else:
+            self.inner.message(level, text)
+
+    def start(self, group: str, key: str, label: str, total: Optional[int] = None) -> None:
+        if group in ("link", "unlink"):
+            self.linking = True
+        self.inner.start(group, key, label, total)
+
+    def advance(self, group: str, key: str, amount: int) -> None:
+        self.inner.advance(group, key, amount)
+
+    def finish(self, group: str, key: str, ok: bool = True, note: str = "") -> None:
+        if ok or group == "solve":
+            self.inner.finish(group, key, True, note)
+        elif getattr(self.inner, "live", False):
+            self.inner.finish(group, key, False, note)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def take_held(self) -> List[str]:
+        held, self.held = self.held, []
+        self.linking = False
+        return held
+
+
 class Job:
-    """One create/install/update/remove run."""
+    """One create/install/update/remove run: ``with Job(...) as job:`` (the progress
+    display is closed at the end)."""
 
     def __init__(self, args: argparse.Namespace, cfg: Any, prefix: str, verb: str) -> None:
         from umm.config.params import output_options
+        from umm.ui.console import make_reporter
 
         self.args = args
         self.cfg = cfg
@@ -254,11 +300,21 @@ class Job:
         self.json = bool(out.json)
         self.quiet = bool(out.quiet)
         self.show_banner = bool(out.show_banner) and not self.json and not self.quiet
-        self.reporter = CliReporter(self.quiet, self.json, int(out.verbose or 0))
+        self.reporter = JobReporter(make_reporter(self.quiet, self.json, int(out.verbose or 0)))
+
+    def __enter__(self) -> "Job":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.reporter.close()
 
     def emit(self, text: str) -> None:
         if not self.json and not self.quiet:
             sys.stdout.write(text)
+            sys.stdout.flush()
 
     def banner(self) -> None:
         if self.show_banner:
@@ -266,27 +322,32 @@ class Job:
 
             self.emit(BANNER + f"\n        umm {__version__}\n\n")
 
-    def run(self, specs: Sequence[str], installed: Dict[str, Any], final: Dict[str, Any], *,
+    def solve(self, sources: Sequence[Any], specs: Sequence[Any], installed: Iterable[Any] = (),
+              **kw: Any) -> "Solution":
+        return solve(self.cfg, sources, specs, installed, reporter=self.reporter, **kw)
+
+    def run(self, tx: "Transaction", specs: Sequence[str] = (), *,
             history_update: Sequence[str] = (), history_remove: Sequence[str] = (),
-            spec_label: str = "Updating specs", reinstall: Sequence[str] = (),
+            spec_label: str = "Updating specs", requested_specs: Optional[Dict[str, str]] = None,
             client: Any = None, on_success: Any = None, on_failure: Any = None,
             before_link: Any = None, link_record: Any = None) -> int:
+        """Show ``tx``, ask, fetch and link it. ``requested_specs``: name -> the spec
+        recorded as ``requested_spec`` for records linked again (default: the specs
+        given now; other names keep what their installed record says)."""
         import json
 
-        from umm.install import HistoryEntry, LinkOptions, LinkRequest, execute
-        from umm.ui.transaction import classify, json_actions, render
+        from umm.ui.transaction import json_actions, render
 
         cfg = self.cfg
-        unlink, link = diff(installed, final, reinstall)
         is_cached = cached_check(cfg)
         if not self.json and not self.quiet:
-            changes = classify(unlink, link, reinstall)
-            self.emit(render(changes, self.prefix, list(specs), spec_label, cached=is_cached))
+            self.emit(render(changes(tx), self.prefix, list(specs), spec_label, cached=is_cached))
         dry = bool(cfg.get("dry_run"))
-        to_fetch = [r for r in link if not is_cached(r)]
-        doc: Dict[str, Any] = {"actions": json_actions(self.prefix, unlink, link, to_fetch),
+        to_fetch = [r for r in tx.to_link if not is_cached(r)]
+        doc: Dict[str, Any] = {"actions": json_actions(self.prefix, tx.to_unlink, tx.to_link,
+                                                       to_fetch),
                                "dry_run": dry, "prefix": self.prefix, "success": True}
-        if not unlink and not link:
+        if not tx.to_link and not tx.to_unlink:
             if self.json:
                 doc["message"] = "All requested packages already installed"
                 sys.stdout.write(json.dumps(doc, indent=4) + "\n")
@@ -302,58 +363,64 @@ class Job:
         if not confirm(cfg):
             raise Cancelled("Aborted.")
         try:
-            dirs = fetch(cfg, link, client or http_client(cfg), self.reporter)
+            dirs = fetch(cfg, tx.to_link, client or http_client(cfg), self.reporter)
             if cfg.get("download_only"):
-                self.emit("Download only: packages are in the cache, the environment is unchanged.\n")
+                self.emit("Download only: packages are in the cache, the environment is "
+                          "unchanged.\n")
                 if self.json:
                     sys.stdout.write(json.dumps(doc, indent=4) + "\n")
                 return 0
             if before_link is not None:
                 before_link()
-            requested = {spec.name: str(spec) for spec in parse_specs(specs)}
-            # link_record(record, extracted_dir): the record to link (explicit installs
-            # take the cache's complete repodata_record.json)
-            requests = [LinkRequest(link_record(r, dirs[r]) if link_record else r, dirs[r],
-                                    requested.get(r.name, ""),
-                                    os.path.join(os.path.dirname(dirs[r]), r.fn)) for r in link]
-            lo = LinkOptions(always_copy=bool(cfg.get("always_copy")),
-                             allow_softlinks=bool(cfg.get("allow_softlinks")),
-                             always_softlink=bool(cfg.get("always_softlink")),
-                             compile_pyc=bool(cfg.get("compile_pyc")),
-                             relocate_prefix=cfg.get("relocate_prefix") or None,
-                             extra_safety_checks=bool(cfg.get("extra_safety_checks")))
-            execute(self.prefix, unlink=unlink, link=requests, options=lo, reporter=self.reporter,
-                    history=HistoryEntry(command_line(), history_update, history_remove),
-                    root_prefix=cfg.get("root_prefix"),
-                    lock_timeout=cfg.get("lock_timeout") or None)
+            self._execute(tx, specs, requested_specs, dirs, link_record, history_update,
+                          history_remove)
         except BaseException:
             if on_failure is not None:
                 on_failure()
             raise
         if on_success is not None:
             on_success()
+        self.close()
+        held = self.reporter.take_held()
+        if held and not self.quiet:
+            text = "\n".join(m.rstrip("\n") for m in held) + "\n"
+            (sys.stderr if self.json else sys.stdout).write(text)
         if self.json:
             sys.stdout.write(json.dumps(doc, indent=4) + "\n")
         else:
             self.emit("\nTransaction finished\n\n")
         return 0
 
+    def _execute(self, tx: "Transaction", specs: Sequence[str],
+                 requested_specs: Optional[Dict[str, str]], dirs: Dict[Any, str],
+                 link_record: Any, history_update: Sequence[str],
+                 history_remove: Sequence[str]) -> None:
+        from umm.install import HistoryEntry, LinkOptions, LinkRequest, execute
 
-def load(args: argparse.Namespace) -> Any:
-    from umm.cli.context import load_config
+        cfg = self.cfg
+        wanted = dict(requested_specs) if requested_specs is not None else \
+            {s.name: str(s) for s in parse_specs(specs)}
+        old = {a.name: a.old for a in tx.actions if a.old is not None}
 
-    return load_config(args)
+        def spec_of(rec: Any) -> str:
+            if rec.name in wanted:
+                return wanted[rec.name]
+            before = old.get(rec.name)
+            return (getattr(before, "requested_spec", None) or "") if before is not None else ""
 
-
-def specs_of(args: argparse.Namespace, cfg: Any) -> List[str]:
-    texts = list(getattr(args, "specs", None) or [])
-    files = cfg.get("file_specs") if cfg is not None else None
-    if files:
-        texts += read_spec_files(files)
-    return texts
-
-
-def installed_records(prefix: str) -> Dict[str, Any]:
-    from umm.install.prefix_data import PrefixData
-
-    return PrefixData.load(prefix).records()
+        # link_record(record, extracted_dir): the record to link (explicit installs
+        # take the cache's complete repodata_record.json)
+        requests = [LinkRequest(link_record(r, dirs[r]) if link_record else r, dirs[r],
+                                spec_of(r), os.path.join(os.path.dirname(dirs[r]), r.fn))
+                    for r in tx.to_link]
+        lo = LinkOptions(always_copy=bool(cfg.get("always_copy")),
+                         allow_softlinks=bool(cfg.get("allow_softlinks")),
+                         always_softlink=bool(cfg.get("always_softlink")),
+                         compile_pyc=bool(cfg.get("compile_pyc")),
+                         relocate_prefix=cfg.get("relocate_prefix") or None,
+                         extra_safety_checks=bool(cfg.get("extra_safety_checks")))
+        execute(self.prefix, unlink=tx.to_unlink, link=requests, options=lo,
+                reporter=self.reporter,
+                history=HistoryEntry(command_line(), history_update, history_remove),
+                root_prefix=cfg.get("root_prefix"), lock_timeout=cfg.get("lock_timeout") or None,
+                in_order=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+from typing import Any, List
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -13,20 +14,31 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    import sys
-
     from umm.cli import _install as ix
     from umm.cli import _specfiles as sf
-    from umm.config.errors import NoTargetPrefix, PrefixExists
-    from umm.config.prefix import is_conda_prefix, register_env
+    from umm.config.errors import NoTargetPrefix
 
     cfg, files = sf.load(args, use_file_name=True)
     prefix = cfg.get("target_prefix")
     if not prefix:
         raise NoTargetPrefix()
     prefix = os.path.abspath(prefix)
-    job = ix.Job(args, cfg, prefix, "create")
+    spec_texts = sf.spec_texts(args, files)
+    specs = ix.parse_specs(spec_texts)  # bad specs: one line, before anything else
+    with ix.Job(args, cfg, prefix, "create") as job:
+        return _run(cfg, files, prefix, job, spec_texts, specs)
+
+
+def _run(cfg: Any, files: Any, prefix: str, job: Any, spec_texts: List[str],
+         specs: List[Any]) -> int:
+    import json
+    import sys
+
+    from umm.cli import _install as ix
+    from umm.cli import _specfiles as sf
+    from umm.config.errors import PrefixExists
+    from umm.config.prefix import is_conda_prefix, register_env
+
     backup = None
     if os.path.lexists(prefix):
         if is_conda_prefix(prefix):
@@ -42,8 +54,6 @@ def run(args: argparse.Namespace) -> int:
         else:
             raise ix.PrefixNotEmpty(prefix)
     job.banner()
-    spec_texts = sf.spec_texts(args, files)
-    specs = ix.parse_specs(spec_texts)
     explicit = sf.explicit_records(cfg, files) if sf.is_explicit(files) else []
 
     def move_old_away() -> None:
@@ -83,16 +93,15 @@ def run(args: argparse.Namespace) -> int:
         return 0
     client = ix.http_client(cfg)
     if explicit:  # @EXPLICIT and lock files: no solve, the cache completes the records
-        return job.run([], {}, sf.explicit_final({}, explicit),
-                       history_update=sf.explicit_history(explicit), client=client,
+        tx = ix.plan([], sf.explicit_final({}, explicit).values())
+        return job.run(tx, [], history_update=sf.explicit_history(explicit), client=client,
                        on_success=success, on_failure=failure, before_link=move_old_away,
                        link_record=sf.record_completer(cfg))
     sources = ix.sources_for(cfg, client, job.reporter)
-    final = ix.solve(cfg, sources, specs, {})
-    if cfg.get("only_deps"):
-        for s in specs:
-            final.pop(s.name, None)
+    # an env being replaced does not count: the new one starts empty
+    solution = job.solve(sources, specs, pins=ix.pins_for(cfg, None, [], specs))
     # the old environment is moved away once the user confirmed and the packages are
     # fetched; it comes back if anything fails after that
-    return job.run(spec_texts, {}, final, history_update=[str(s) for s in specs], client=client,
+    return job.run(ix.plan([], solution, specs), spec_texts,
+                   history_update=[str(s) for s in specs], client=client,
                    on_success=success, on_failure=failure, before_link=move_old_away)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -14,39 +15,43 @@ def run(args: argparse.Namespace) -> int:
     from umm.cli import _install as ix
     from umm.cli import _specfiles as sf
     from umm.config.prefix import check_prefix
-    from umm.errors import UsageError
 
     cfg, files = sf.load(args)
     prefix = cfg.get("target_prefix")
     check_prefix(prefix, getattr(args, "env_name", None), root_prefix=cfg.get("root_prefix"))
-    job = ix.Job(args, cfg, prefix, "install")
+    with ix.Job(args, cfg, prefix, "install") as job:
+        return _run(args, cfg, files, prefix, job)
+
+
+def _run(args: argparse.Namespace, cfg: Any, files: Any, prefix: str, job: Any) -> int:
+    from umm.cli import _install as ix
+    from umm.cli import _specfiles as sf
+    from umm.errors import UsageError
+
+    after = lambda: sf.after_transaction(cfg, prefix, files, job.reporter)  # noqa: E731
     spec_texts = sf.spec_texts(args, files)
     if sf.is_explicit(files):  # @EXPLICIT and lock files: no solve
         job.banner()
         records = sf.explicit_records(cfg, files)
         installed = ix.installed_records(prefix)
-        return job.run([], installed, sf.explicit_final(installed, records),
-                       history_update=sf.explicit_history(records),
-                       on_success=lambda: sf.after_transaction(cfg, prefix, files, job.reporter),
+        tx = ix.plan(installed.values(), sf.explicit_final(installed, records).values())
+        return job.run(tx, [], history_update=sf.explicit_history(records), on_success=after,
                        link_record=sf.record_completer(cfg))
     if not spec_texts and files is not None and (files.has_pip or files.variables):
-        sf.after_transaction(cfg, prefix, files, job.reporter)
+        after()
         return 0
     if not spec_texts:
         raise UsageError("no package specs given: umm install [options] SPEC ...")
-    job.banner()
     specs = ix.parse_specs(spec_texts)
+    job.banner()
     installed = ix.installed_records(prefix)
     client = ix.http_client(cfg)
     sources = ix.sources_for(cfg, client, job.reporter)
-    # the requested packages may move; everything else stays unless it has to
-    update = [s.name for s in specs] if not cfg.get("freeze_installed") else []
-    final = ix.solve(cfg, sources, specs, installed, update=update, pins=ix.pins(cfg, prefix))
-    if cfg.get("only_deps"):
-        for s in specs:
-            if s.name not in installed:
-                final.pop(s.name, None)
-    reinstall = [s.name for s in specs] if cfg.get("force_reinstall") else []
-    return job.run(spec_texts, installed, final, history_update=[str(s) for s in specs],
-                   reinstall=reinstall, client=client,
-                   on_success=lambda: sf.after_transaction(cfg, prefix, files, job.reporter))
+    # installed packages stay as they are unless a spec or a dependency needs a change
+    solution = job.solve(sources, specs, installed.values(),
+                         pins=ix.pins_for(cfg, prefix, installed.values(), specs),
+                         update_deps=bool(getattr(args, "update_deps", None)))
+    tx = ix.plan(installed.values(), solution, specs,
+                 force_reinstall=bool(cfg.get("force_reinstall")))
+    return job.run(tx, spec_texts, history_update=[str(s) for s in specs], client=client,
+                   on_success=after)

@@ -132,16 +132,19 @@ def execute(prefix: "os.PathLike[str] | str", *,
             link: Sequence[LinkRequest] = (), options: Optional[LinkOptions] = None,
             reporter: Reporter = NULL, history: Optional[HistoryEntry] = None,
             root_prefix: Optional["os.PathLike[str] | str"] = None,
-            lock_timeout: Optional[float] = None) -> TransactionResult:
+            lock_timeout: Optional[float] = None, in_order: bool = False) -> TransactionResult:
     """Apply a transaction to ``prefix`` (created when missing); all or nothing.
 
     ``unlink`` names installed packages (records or names); ``link`` gives the
-    packages to add. Raises an :class:`InstallError` (the prefix is then exactly as
+    packages to add. ``in_order``: both are in dependency order already (the
+    solver's plan: unlink dependents first, link dependencies first); otherwise
+    the order is worked out here. Raises an :class:`InstallError` (the prefix is then exactly as
     before) or :class:`TransactionInterrupted` on Ctrl-C/SIGTERM.
     """
     p = Path(os.path.abspath(prefix))
     tx = _Transaction(p, options or LinkOptions(), reporter,
                       Path(os.path.abspath(root_prefix)) if root_prefix else None)
+    tx.in_order = in_order
     journal = tx.journal
     journal.makedirs(p / CONDA_META)
     lock = PrefixLock(p, lock_timeout)
@@ -197,6 +200,7 @@ class _Transaction:
         self.root_prefix = root_prefix
         self.journal = Journal(prefix)
         self.result = TransactionResult(prefix)
+        self.in_order = False
 
     # ------------------------------------------------------------------
     def run(self, unlink: Sequence[Any], link: Sequence[LinkRequest],
@@ -224,7 +228,7 @@ class _Transaction:
         # -- unlink -----------------------------------------------------
         removed = [installed[n].to_json() for n in unlink_names]
         keep: Set[str] = set()
-        for rec in reversed(topo_order(removed)):
+        for rec in (removed if self.in_order else reversed(topo_order(removed))):
             self._unlink(pd, rec, owners, keep)
             self.result.unlinked.append(PrefixRecord.from_json(rec))
 
@@ -232,7 +236,8 @@ class _Transaction:
         linker = Linker(self.prefix, self.journal, self.options, owners, self._on_clobber,
                         self.reporter.warning)
         requests = {req.name: req for req in link}
-        ordered = [requests[rec["name"]] for rec in topo_order([req.record for req in link])]
+        ordered = list(link) if self.in_order else \
+            [requests[rec["name"]] for rec in topo_order([req.record for req in link])]
         infos = [PackageInfo.load(req.extracted_dir) for req in ordered]
         linked: List[Tuple[LinkRequest, PackageInfo, Dict[str, Any]]] = []
         for req, info in zip(ordered, infos):
