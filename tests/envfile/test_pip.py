@@ -61,7 +61,9 @@ def test_pip_missing_is_a_clear_error(umm: Umm, index, tmp_path: Path) -> None:
     env = tmp_path / "env.yml"
     env.write_text("dependencies:\n  - extra\n  - pip:\n    - shout\n")
     proc = umm("create", "-n", "nopip", "-f", str(env), "-y", check=False)
-    assert proc.returncode != 0 and proc.stderr.count("\n") == 1
+    # one error line (the other lines on stderr are the plain progress lines)
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error")]
+    assert proc.returncode != 0 and len(errors) == 1 and errors[0] == proc.stderr.splitlines()[-1]
     assert "pip is not installed in" in proc.stderr and "add 'pip'" in proc.stderr
     assert "extra" in installed(umm.records("nopip"))  # the conda part is there
     proc = umm("create", "-n", "pyonly", "-f", str(env), "python", "-y", check=False,

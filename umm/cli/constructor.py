@@ -30,11 +30,16 @@ def run(args: argparse.Namespace) -> int:
     if not (args.extract_conda_pkgs or args.extract_tarball):
         raise UsageError("nothing to do: give --extract-conda-pkgs and/or --extract-tarball")
     if args.extract_conda_pkgs:
-        from umm.cli._install import CliReporter
+        from umm.ui.console import make_reporter
 
-        quiet = bool(cfg.get("quiet"))
-        extract_conda_pkgs(prefix, CliReporter(quiet, bool(cfg.get("json")),
-                                               int(cfg.get("verbose") or 0)))
+        # "Extracting <file>" lines on stdout, as micromamba prints them
+        as_json = bool(cfg.get("json"))
+        reporter = make_reporter(bool(cfg.get("quiet")), as_json, int(cfg.get("verbose") or 0),
+                                 stream=sys.stderr if as_json else sys.stdout)
+        try:
+            extract_conda_pkgs(prefix, reporter)
+        finally:
+            reporter.close()
     if args.extract_tarball:
         extract_tarball(prefix, sys.stdin.buffer)
     return 0
