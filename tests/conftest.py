@@ -17,6 +17,9 @@ from typing import Dict, List, Optional
 
 import pytest
 
+# prints the reliability suites' counts (faults injected, trials run, inputs fuzzed)
+from tests.reliability.counts import pytest_terminal_summary  # noqa: F401,E402
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = (REPO.parent / "shared").resolve()
 SHARED_DATA = SHARED / "data"
