@@ -105,12 +105,14 @@ def env_problems(prefix: Path) -> List[str]:
 
 
 def env_state(prefix: Path, skip: Iterable[str] = ()) -> Dict[str, tuple]:
-    """Every path below ``prefix``: ('dir',), ('link', target) or ('file', sha256, mode)."""
+    """Every path below ``prefix``: ('dir',), ('link', target) or ('file', sha256, mode).
+
+    The env lock file is left out (it holds the pid of its last holder)."""
     prefix = Path(prefix)
     out: Dict[str, tuple] = {}
     if not prefix.exists():
         return out
-    skipped = set(skip)
+    skipped = set(skip) | LOCK_FILES
     for dirpath, dirnames, filenames in os.walk(prefix):
         for name in dirnames + filenames:
             p = Path(dirpath, name)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from typing import Callable, Optional
-
 import pytest
 
 from tests.reliability.checks import (cache_leftovers, cache_problems, env_problems, env_state,

@@ -3,9 +3,10 @@ solving, the transaction table and confirmation, fetching, linking, ``--json``."
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from umm.errors import Cancelled, UmmError, UsageError
 from umm.reporter import Reporter
@@ -237,6 +238,30 @@ def _quote(arg: str) -> str:
     import shlex
 
     return shlex.quote(arg)
+
+
+@contextlib.contextmanager
+def env_locked(prefix: str, cfg: Any, reporter: Reporter) -> Iterator[None]:
+    """Hold the env's lock from reading it to the end of the transaction, so a second
+    umm process on the same env waits and then sees what the first one did; what a
+    killed run left half done is rolled back first (before the env is read)."""
+    from pathlib import Path
+
+    from umm.install.journal import recover
+    from umm.install.lock import PrefixLock
+
+    if not os.path.isdir(os.path.join(prefix, "conda-meta")):
+        yield
+        return
+    lock = PrefixLock(Path(prefix), cfg.get("lock_timeout") or None, reporter)
+    lock.acquire()
+    try:
+        for item in recover(prefix):
+            reporter.warning(f"rolled back an interrupted transaction of {prefix} "
+                             f"(process {item.pid or '?'}, {item.changes} changes)")
+        yield
+    finally:
+        lock.release()
 
 
 # -- the whole flow -----------------------------------------------------------------
