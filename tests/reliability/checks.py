@@ -148,6 +148,18 @@ def untracked(prefix: Path) -> List[str]:
     return sorted(out)
 
 
+def missing_dependencies(prefix: Path) -> List[str]:
+    """``pkg -> dep`` for every dependency (by name) no installed record provides."""
+    records, _ = read_records(Path(prefix))
+    out = []
+    for rec in records.values():
+        for dep in rec.get("depends") or ():
+            name = dep.split()[0].split("=")[0].split("<")[0].split(">")[0].split("!")[0]
+            if name not in records and not name.startswith("__"):
+                out.append(f"{rec['name']} -> {dep}")
+    return sorted(out)
+
+
 def is_no_env(prefix: Path) -> bool:
     """Nothing there, an empty directory, or an env skeleton without any record or file."""
     prefix = Path(prefix)
