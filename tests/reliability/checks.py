@@ -7,18 +7,22 @@ The reliability suites judge umm with these, never with umm's own verifier
   file it lists is there with the recorded sha256; no rollback or temp files;
 * :func:`env_state` -- a file-by-file snapshot (kind, sha256, link target) for
   "as before" comparisons, and :func:`untracked` files no record owns;
-* :func:`cache_problems` -- every extracted package dir under its final name is
-  complete (``repodata_record.json`` + every file of ``paths.json`` with its
+* :func:`cache_problems` -- every extracted package dir under its final name has
+  its record and holds exactly what its archive holds (read with tarfile, zipfile
+  and zstandard; without the archive: every file of ``paths.json`` with its
   sha256), every archive under its final name hashes to its record;
   :func:`cache_leftovers` lists ``.partial`` files and scratch dirs.
 """
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import tarfile
+import zipfile
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 META = "conda-meta"
 LOCK_FILES = {"conda-meta/umm.lock"}
@@ -203,7 +207,30 @@ def cache_problems(pkgs: Path, expected: Optional[Dict[str, str]] = None) -> Lis
     return problems
 
 
+def _archive_members(archive: Path) -> Iterator[Tuple[str, tarfile.TarInfo, Optional[bytes]]]:
+    """(normalized name, member, data of regular files) of a package archive."""
+    def members(tf: tarfile.TarFile):
+        for m in tf:
+            data = tf.extractfile(m).read() if m.isreg() else None  # type: ignore[union-attr]
+            yield m.name, m, data
+
+    if archive.name.endswith(".conda"):
+        import zstandard
+
+        with zipfile.ZipFile(archive) as zf:
+            for n in zf.namelist():
+                if n.endswith(".tar.zst"):
+                    raw = zstandard.ZstdDecompressor().stream_reader(zf.read(n)).read()
+                    with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tf:
+                        yield from members(tf)
+    else:
+        with tarfile.open(archive, "r:bz2") as tf:
+            yield from members(tf)
+
+
 def _extracted_problems(d: Path, expected: Dict[str, str]) -> List[str]:
+    """An extracted package dir: a readable record, and the very content of its archive
+    (when the archive is there), else every file of its paths.json."""
     problems = []
     rec_file = d / "info" / "repodata_record.json"
     try:
@@ -213,12 +240,37 @@ def _extracted_problems(d: Path, expected: Dict[str, str]) -> List[str]:
     fn = rec.get("fn") or ""
     if fn in expected and rec.get("sha256") and rec["sha256"] != expected[fn]:
         problems.append(f"extracted {d.name}: its record names another archive")
+    archive = d.parent / fn
+    if fn and archive.is_file():
+        final: Dict[str, Tuple[tarfile.TarInfo, Optional[bytes]]] = {}
+        for name, m, data in _archive_members(archive):
+            parts = [c for c in name.split("/") if c not in ("", ".")]
+            if parts:
+                final["/".join(parts)] = (m, data)  # duplicates: the last one wins
+        for rel, (m, data) in final.items():
+            f = d / rel
+            if m.isdir():
+                if not f.is_dir():
+                    problems.append(f"extracted {d.name}: directory {rel} missing")
+            elif m.issym():
+                if not f.is_symlink() or os.readlink(f) != m.linkname:
+                    problems.append(f"extracted {d.name}: symlink {rel} differs")
+            elif m.isreg() or m.islnk():
+                want = data if m.isreg() else final.get(m.linkname, (None, None))[1]
+                if not f.is_file() or f.is_symlink():
+                    problems.append(f"extracted {d.name}: {rel} missing")
+                elif want is not None and f.read_bytes() != want:
+                    problems.append(f"extracted {d.name}: {rel} differs from the archive")
+        return problems
     try:
         paths = json.loads((d / "info" / "paths.json").read_text())["paths"]
-    except (OSError, ValueError, KeyError):
-        return problems + [f"extracted {d.name}: no readable info/paths.json"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return problems + [f"extracted {d.name}: no archive and no readable info/paths.json"]
     for p in paths:
-        rel = p["_path"]
+        rel = p.get("_path") if isinstance(p, dict) else None
+        if not isinstance(rel, str) or rel.startswith("/") or ".." in rel.split("/") \
+                or "\0" in rel:
+            continue  # the package's own nonsense, refused at link time
         f = d / rel
         if p.get("path_type") == "directory":
             if not f.is_dir():

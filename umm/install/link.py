@@ -282,6 +282,8 @@ class Linker:
             name, module, func = parse_entry_point(text)
         except ValueError as exc:
             raise LinkError(pkg, text, str(exc)) from None
+        if "/" in name or "\\" in name or name in (".", ".."):
+            raise LinkError(pkg, text, "an entry point's name must be a plain file name")
         rel = f"{python.bin_dir}/{name}"
         dst = self.prefix / rel
         self._ensure_dir(pkg, os.path.dirname(rel), rel)

@@ -13,6 +13,12 @@ CONDA_META = "conda-meta"
 
 
 def record_filename(name: str, version: str, build: str) -> str:
+    """``conda-meta``'s file name for a record; refuses parts that would make it a path."""
+    from umm.install.errors import UnsafePackageRecord
+
+    for field, value in (("name", name), ("version", version), ("build", build)):
+        if "/" in value or "\\" in value or "\0" in value or value in (".", ".."):
+            raise UnsafePackageRecord(name, field, value)
     return f"{name}-{version}-{build}.json"
 
 

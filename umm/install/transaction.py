@@ -220,6 +220,9 @@ class _Transaction:
                 item["name"] if isinstance(item, dict) else item.name)
             if name in installed and name not in unlink_names:
                 unlink_names.append(name)
+        for req in link:  # before anything changes: a record must not name a path
+            record_filename(req.name, str(req.record.get("version", "")),
+                            str(req.record.get("build", "")))
         link_names = {req.name for req in link}
         # a package linked again (upgrade, reinstall) is unlinked first
         for name in sorted(link_names):
