@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import tarfile
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Tuple
+from typing import Callable, Dict, Iterator, List
 
 import pytest
 

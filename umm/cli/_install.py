@@ -69,10 +69,13 @@ def read_spec_files(paths: Sequence[str]) -> List[str]:
     out: List[str] = []
     for path in paths:
         try:
-            with open(path) as f:
+            with open(path, encoding="utf-8-sig") as f:
                 text = f.read()
         except OSError as exc:
             raise UsageError(f"cannot read spec file {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"cannot read spec file {path}: not UTF-8 text "
+                             f"(byte {exc.start})") from None
         for line in text.splitlines():
             line = line.split("#", 1)[0].strip()
             if not line:
