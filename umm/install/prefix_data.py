@@ -55,7 +55,10 @@ class PrefixData:
                 with open(path, "rb") as f:
                     data = json.load(f)
                 rec = PrefixRecord.from_json(data)
-            except (OSError, ValueError, TypeError) as exc:
+                for field in ("name", "version", "build"):
+                    if not isinstance(data.get(field), str):
+                        raise ValueError(f"its {field} is not a string")
+            except (OSError, ValueError, TypeError, RecursionError) as exc:
                 raise CorruptPrefixRecord(str(path), str(exc)) from None
             records[rec.name] = rec
             files[rec.name] = fname
