@@ -12,21 +12,26 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from umm.cli import _install as ix
+    from umm.cli import _specfiles as sf
     from umm.config.prefix import check_prefix
+    from umm.errors import UsageError
 
-    cfg = ix.load(args)
+    cfg, files = sf.load(args)
     prefix = cfg.get("target_prefix")
     check_prefix(prefix, getattr(args, "env_name", None), root_prefix=cfg.get("root_prefix"))
     job = ix.Job(args, cfg, prefix, "install")
-    with ix.env_locked(prefix, cfg, job.reporter):
-        return _run(args, cfg, prefix, job)
-
-
-def _run(args: argparse.Namespace, cfg, prefix: str, job) -> int:
-    from umm.cli import _install as ix
-    from umm.errors import UsageError
-
-    spec_texts = ix.specs_of(args, cfg)
+    spec_texts = sf.spec_texts(args, files)
+    if sf.is_explicit(files):  # @EXPLICIT and lock files: no solve
+        job.banner()
+        records = sf.explicit_records(cfg, files)
+        installed = ix.installed_records(prefix)
+        return job.run([], installed, sf.explicit_final(installed, records),
+                       history_update=sf.explicit_history(records),
+                       on_success=lambda: sf.after_transaction(cfg, prefix, files, job.reporter),
+                       link_record=sf.record_completer(cfg))
+    if not spec_texts and files is not None and (files.has_pip or files.variables):
+        sf.after_transaction(cfg, prefix, files, job.reporter)
+        return 0
     if not spec_texts:
         raise UsageError("no package specs given: umm install [options] SPEC ...")
     job.banner()
@@ -43,4 +48,5 @@ def _run(args: argparse.Namespace, cfg, prefix: str, job) -> int:
                 final.pop(s.name, None)
     reinstall = [s.name for s in specs] if cfg.get("force_reinstall") else []
     return job.run(spec_texts, installed, final, history_update=[str(s) for s in specs],
-                   reinstall=reinstall, client=client)
+                   reinstall=reinstall, client=client,
+                   on_success=lambda: sf.after_transaction(cfg, prefix, files, job.reporter))

@@ -23,20 +23,13 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from umm.cli import _install as ix
     from umm.config.prefix import check_prefix
+    from umm.errors import UsageError
+    from umm.install.history import requested_specs
 
     cfg = ix.load(args)
     prefix = cfg.get("target_prefix")
     check_prefix(prefix, getattr(args, "env_name", None), root_prefix=cfg.get("root_prefix"))
     job = ix.Job(args, cfg, prefix, "remove")
-    with ix.env_locked(prefix, cfg, job.reporter):
-        return _run(args, cfg, prefix, job)
-
-
-def _run(args: argparse.Namespace, cfg, prefix: str, job) -> int:
-    from umm.cli import _install as ix
-    from umm.errors import UsageError
-    from umm.install.history import requested_specs
-
     installed = ix.installed_records(prefix)
     if args.remove_all:
         names = sorted(installed)

@@ -18,23 +18,24 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from umm.cli import _install as ix
+    from umm.cli import _specfiles as sf
     from umm.config.prefix import check_prefix
-
-    cfg = ix.load(args)
-    prefix = cfg.get("target_prefix")
-    check_prefix(prefix, getattr(args, "env_name", None), root_prefix=cfg.get("root_prefix"))
-    job = ix.Job(args, cfg, prefix, "update")
-    with ix.env_locked(prefix, cfg, job.reporter):
-        return _run(args, cfg, prefix, job)
-
-
-def _run(args: argparse.Namespace, cfg, prefix: str, job) -> int:
-    from umm.cli import _install as ix
     from umm.errors import UsageError
     from umm.install.history import requested_specs
 
-    spec_texts = ix.specs_of(args, cfg)
+    cfg, files = sf.load(args)
+    prefix = cfg.get("target_prefix")
+    check_prefix(prefix, getattr(args, "env_name", None), root_prefix=cfg.get("root_prefix"))
+    job = ix.Job(args, cfg, prefix, "update")
+    spec_texts = sf.spec_texts(args, files)
     installed = ix.installed_records(prefix)
+    if sf.is_explicit(files):  # @EXPLICIT and lock files: the env gets exactly those builds
+        job.banner()
+        records = sf.explicit_records(cfg, files)
+        return job.run([], installed, sf.explicit_final(installed, records),
+                       history_update=sf.explicit_history(records),
+                       on_success=lambda: sf.after_transaction(cfg, prefix, files, job.reporter),
+                       link_record=sf.record_completer(cfg))
     if args.update_all:
         history = requested_specs(prefix)
         # the user's own specs keep their constraints; every installed package may move
@@ -61,4 +62,5 @@ def _run(args: argparse.Namespace, cfg, prefix: str, job) -> int:
     if args.prune_deps:
         final = ix.prune(final, set(requested_specs(prefix)) | {s.name for s in specs})
     return job.run(spec_texts, installed, final, history_update=[str(s) for s in specs],
-                   client=client)
+                   client=client,
+                   on_success=lambda: sf.after_transaction(cfg, prefix, files, job.reporter))
