@@ -16,8 +16,8 @@ CHANNEL="$PWD/demo/channel"
 specs=(zlib prefix-echo hello-data=1.0 umm-hello)
 "$UMM" create -y -n demo -c "$CHANNEL" --override-channels "${specs[@]}"
 ENV="$MAMBA_ROOT_PREFIX/envs/demo"
-echo "--- the C program prints the prefix it was relocated to:"
-"$ENV/bin/prefix-echo"
+echo "--- umm run: the C program prints the prefix it was relocated to:"
+"$UMM" run -n demo prefix-echo
 echo "--- zlib's pkg-config file points at the env:"
 grep '^prefix=' "$ENV/lib/pkgconfig/zlib.pc"
 if [ -x "$ENV/bin/umm-hello" ]; then

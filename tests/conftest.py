@@ -4,12 +4,18 @@
 * ``umm_env``: an isolated environment for running umm (HOME, root prefix, no
   CONDA_*/MAMBA_* leaking in from the developer's shell).
 * ``run_umm``: runs the umm executable under test. ``UMM_EXE`` selects it (a path
-  to a frozen binary); by default ``python -m umm`` from this checkout.
+  to a frozen binary, relative to the directory pytest starts in, spaces allowed;
+  or a command line such as ``"python3 -m umm"``); by default ``python -m umm``
+  from this checkout. With ``UMM_EXE`` set, the umm processes get no PYTHONPATH
+  or PYTHONHOME, so a frozen binary is tested on its own.
+* Every test that uses ``umm_env`` is marked ``e2e`` automatically: that is the
+  subset ``scripts/ci-frozen.sh`` runs against the frozen binary.
 """
 from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,8 +23,9 @@ from typing import Dict, List, Optional
 
 import pytest
 
-# prints the reliability suites' counts (faults injected, trials run, inputs fuzzed)
-from tests.reliability.counts import pytest_terminal_summary  # noqa: F401,E402
+# tests.reliability.counts prints the reliability suites' counts (faults injected,
+# trials run, inputs fuzzed) at the end of the run
+pytest_plugins = ["tests.support.fixtures", "tests.reliability.counts"]
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = (REPO.parent / "shared").resolve()
@@ -26,11 +33,56 @@ SHARED_DATA = SHARED / "data"
 TESTS_DATA = REPO / "tests" / "data"
 
 
+_START_DIR = Path.cwd()
+
+
+def _resolve_umm_exe(value: str) -> List[str]:
+    """The command for ``UMM_EXE``: an existing file is taken as one path (it may
+    contain spaces); anything else is split like a shell would, and its program
+    looked up on PATH. Paths are made absolute so tests can change directory."""
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = _START_DIR / path
+    if path.is_file():
+        return [str(path)]
+    words = shlex.split(value)
+    if not words:
+        raise ValueError("UMM_EXE is empty")
+    prog = words[0]
+    if os.sep in prog or (os.altsep and os.altsep in prog):
+        prog_path = Path(prog).expanduser()
+        found = str(prog_path if prog_path.is_absolute() else _START_DIR / prog_path)
+    else:
+        found = shutil.which(prog) or ""
+    if not found or not os.path.isfile(found) or not os.access(found, os.X_OK):
+        raise ValueError(f"UMM_EXE={value!r}: {prog!r} is not an executable file")
+    return [found] + words[1:]
+
+
 def umm_command() -> List[str]:
-    exe = os.environ.get("UMM_EXE")
+    exe = os.environ.get("UMM_EXE", "").strip()
     if exe:
-        return shlex.split(exe)
+        return _resolve_umm_exe(exe)
     return [sys.executable, "-m", "umm"]
+
+
+def umm_exe_is_external() -> bool:
+    """True when the tests run an external umm (``UMM_EXE``), e.g. the frozen binary."""
+    return bool(os.environ.get("UMM_EXE", "").strip())
+
+
+def pytest_configure(config) -> None:
+    if umm_exe_is_external():
+        try:
+            umm_command()
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if "umm_env" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +107,13 @@ def clean_environ(home: Path, root_prefix: Path) -> Dict[str, str]:
         "XDG_CACHE_HOME": str(home / ".cache"),
         "NO_COLOR": "1",
     })
-    if "UMM_EXE" not in os.environ:
+    if umm_exe_is_external():
+        # the executable under test must not lean on the test runner's Python
+        for var in ("PYTHONPATH", "PYTHONHOME", "PYTHONSAFEPATH", "PYTHONNOUSERSITE"):
+            env.pop(var, None)
+        for var in [k for k in env if k.startswith(("_PYI_", "PYINSTALLER_", "NUITKA_"))]:
+            del env[var]
+    else:
         env["PYTHONPATH"] = str(REPO) + (os.pathsep + os.environ["PYTHONPATH"]
                                          if os.environ.get("PYTHONPATH") else "")
     if os.environ.get("UMM_DEBUG"):

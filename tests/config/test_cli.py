@@ -228,10 +228,11 @@ def test_env_list(uenv, tmp_path):
     assert rows[str(elsewhere)] == []
 
 
-def test_env_subcommands_not_yet_implemented(uenv):
+def test_env_export_of_missing_env_is_one_line_error(uenv):
     proc = uenv.run("env", "export", "-n", "foo")
-    assert proc.returncode == 2
-    assert proc.stderr.strip() == "error: umm env export is not implemented yet"
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "foo" in proc.stderr
 
 
 def test_print_config_only(uenv):

@@ -292,3 +292,17 @@ def test_user_agent_sent(srv: ChannelServer) -> None:
     client, _ = make_client(user_agent="umm-test/1")
     client.get(srv.url + "/sub/hello.txt")
     assert srv.requests("/sub/hello.txt")[0].headers["user-agent"] == "umm-test/1"
+
+
+def test_download_checks_expected_size(srv: ChannelServer, tmp_path: Path) -> None:
+    client, sleeps = make_client(max_retries=1)
+    dest = tmp_path / "out.bin"
+    with pytest.raises(IncompleteBody) as ei:
+        client.download(srv.url + "/data.bin", str(dest), expected_size=len(BODY) + 1)
+    assert ei.value.received == len(BODY) and srv.count("/data.bin") == 2
+    r = client.download(srv.url + "/data.bin", str(dest), {"If-None-Match": "nope"},
+                        expected_size=len(BODY))
+    assert r.status == 200 and dest.read_bytes() == BODY
+    etag = r.header("etag")
+    assert client.download(srv.url + "/data.bin", str(tmp_path / "x"),
+                           {"If-None-Match": etag}).status == 304

@@ -8,7 +8,8 @@ import pytest
 from tests.support.fixtures import channel_server, make_channel_server  # noqa: F401
 from tests.support.server import ChannelServer, record, repodata, write_repodata
 from umm.net import HttpClient, NetworkOptions
-from umm.repodata import RepodataOptions, UrlChannel, load_channels
+from umm.repodata import RepodataOptions, load_channels
+from umm.specs import Channel, ChannelContext
 from umm.repodata.source import ChannelSource
 from umm.reporter import RecordingReporter
 
@@ -48,10 +49,15 @@ def fast_client(**opts: Any) -> HttpClient:
     return HttpClient(NetworkOptions(**base), sleep=lambda s: None)  # type: ignore[arg-type]
 
 
+def channel(text: str, alias: str = "https://conda.anaconda.org") -> Channel:
+    """A channel resolved the way the CLI does it."""
+    return ChannelContext(channel_alias=alias).resolve_one(text)
+
+
 def load(channels: Sequence[Any], pkgs: Path, platforms: Sequence[str] = ("linux-64",),
          client: Any = None, **opts: Any) -> Tuple[List[ChannelSource], RecordingReporter]:
     rep = RecordingReporter()
-    chans = [UrlChannel(c) if isinstance(c, str) else c for c in channels]
+    chans = [channel(c) if isinstance(c, str) else c for c in channels]
     opts.setdefault("use_sharded_repodata", False)
     sources = load_channels(chans, list(platforms), [pkgs], client or fast_client(),
                             RepodataOptions(**opts), rep)
@@ -65,3 +71,6 @@ def names_of(records: Sequence[Any]) -> List[str]:
 def cache_files(pkgs: Path) -> List[str]:
     d = pkgs / "cache"
     return sorted(p.name for p in d.iterdir()) if d.is_dir() else []
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent

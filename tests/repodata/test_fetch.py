@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.repodata.conftest import LINUX, cache_files, fast_client, load, names_of
+from tests.repodata.conftest import LINUX, cache_files, channel, fast_client, load, names_of
 from tests.support.server import ChannelServer, record, repodata, write_repodata
-from umm.net import AuthStore, BearerToken, NetworkOptions
-from umm.repodata import (ChannelUnavailable, OfflineCacheMiss, UrlChannel, cache_key)
+from umm.net import AuthStore, BearerToken
+from umm.repodata import ChannelUnavailable, OfflineCacheMiss, cache_key
 from umm.repodata.cache import CacheState, LIBSTDCXX_FILE_EPOCH_NS
 
 LINUX_JSON = "/linux-64/repodata.json"
@@ -181,7 +181,7 @@ def test_auth_required(basic_server: ChannelServer, tmp_path: Path, kind: str) -
         load([basic_server.url], tmp_path / "pkgs")
     assert ei.value.status == 401 and "credentials" in str(ei.value)
     if kind == "token":
-        chan = UrlChannel(f"http://127.0.0.1:{basic_server.port}/t/SeCrEt-42", name="private")
+        chan = channel(f"http://127.0.0.1:{basic_server.port}/t/SeCrEt-42")
         (src,), _ = load([chan], tmp_path / "pkgs")
     else:
         client = fast_client()
@@ -197,7 +197,7 @@ def test_auth_required(basic_server: ChannelServer, tmp_path: Path, kind: str) -
 def test_token_channel_uses_tokenless_cache_key(basic_server: ChannelServer,
                                                 tmp_path: Path) -> None:
     basic_server.require_auth("token", "tk1")
-    chan = UrlChannel(f"http://127.0.0.1:{basic_server.port}/t/tk1")
+    chan = channel(f"http://127.0.0.1:{basic_server.port}/t/tk1")
     load([chan], tmp_path / "pkgs")
     key = cache_key(f"http://127.0.0.1:{basic_server.port}/linux-64")
     assert (tmp_path / "pkgs" / "cache" / f"{key}.json").is_file()
@@ -211,7 +211,7 @@ def test_mirrors_are_tried_in_order(basic_server: ChannelServer, make_channel_se
     broken = make_channel_server(tmp_path / "broken")
     broken.fault("*", "status", status=503)
     good = make_channel_server(write_basic_channel(tmp_path / "good"))
-    chan = UrlChannel("https://conda.example.invalid/mychan", name="mychan")
+    chan = channel("mychan", alias="https://conda.example.invalid")
     (src,), rep = load([chan], tmp_path / "pkgs",
                        mirrored_channels={"mychan": [broken.url, good.url]})
     assert broken.count(LINUX_JSON) == 3  # initial + 2 retries

@@ -29,7 +29,6 @@ import base64
 import fnmatch
 import hashlib
 import json
-import os
 import socket
 import struct
 import threading

@@ -114,11 +114,11 @@ def sources_for(cfg: Any, client: Any, reporter: Reporter) -> List[Any]:
 
 def http_client(cfg: Any) -> Any:
     """An ``umm.net.HttpClient`` from the configuration's network keys."""
-    from umm.net.auth import AuthStore
+    from umm.cli.auth import credentials
     from umm.net.client import HttpClient
     from umm.net.options import NetworkOptions
 
-    return HttpClient(NetworkOptions.from_config(cfg), AuthStore.load())
+    return HttpClient(NetworkOptions.from_config(cfg), credentials(cfg))
 
 
 def solve(cfg: Any, sources: Sequence[Any], specs: Sequence[Any], installed: Dict[str, Any],
@@ -298,7 +298,7 @@ class Job:
             history_update: Sequence[str] = (), history_remove: Sequence[str] = (),
             spec_label: str = "Updating specs", reinstall: Sequence[str] = (),
             client: Any = None, on_success: Any = None, on_failure: Any = None,
-            before_link: Any = None) -> int:
+            before_link: Any = None, link_record: Any = None) -> int:
         import json
 
         from umm.install import HistoryEntry, LinkOptions, LinkRequest, execute
@@ -339,7 +339,10 @@ class Job:
             if before_link is not None:
                 before_link()
             requested = {spec.name: str(spec) for spec in parse_specs(specs)}
-            requests = [LinkRequest(r, dirs[r], requested.get(r.name, ""),
+            # link_record(record, extracted_dir): the record to link (explicit installs
+            # take the cache's complete repodata_record.json)
+            requests = [LinkRequest(link_record(r, dirs[r]) if link_record else r, dirs[r],
+                                    requested.get(r.name, ""),
                                     os.path.join(os.path.dirname(dirs[r]), r.fn)) for r in link]
             lo = LinkOptions(always_copy=bool(cfg.get("always_copy")),
                              allow_softlinks=bool(cfg.get("allow_softlinks")),

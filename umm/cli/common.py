@@ -100,8 +100,8 @@ def add_channel_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--cacert-path", dest="cacert_path", default=None, metavar="PATH",
                    help="path to a CA bundle")
     g.add_argument("--repodata-ttl", dest="local_repodata_ttl", type=int, default=None,
-                   metavar="SECONDS", help="repodata cache lifetime: 0 never expire, 1 use HTTP headers, "
-                   "N seconds")
+                   metavar="SECONDS", help="repodata cache lifetime: 0 always revalidate, 1 use the server's "
+                   "Cache-Control, N seconds")
     g.add_argument("--retry-clean-cache", dest="retry_clean_cache", action="store_true",
                    default=None, help="retry with a clean index cache when a solve fails")
     g.add_argument("--platform", dest="platform", default=None, metavar="SUBDIR",

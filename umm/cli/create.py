@@ -17,10 +17,11 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from umm.cli import _install as ix
+    from umm.cli import _specfiles as sf
     from umm.config.errors import NoTargetPrefix, PrefixExists
     from umm.config.prefix import is_conda_prefix, register_env
 
-    cfg = ix.load(args)
+    cfg, files = sf.load(args, use_file_name=True)
     prefix = cfg.get("target_prefix")
     if not prefix:
         raise NoTargetPrefix()
@@ -41,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             raise ix.PrefixNotEmpty(prefix)
     job.banner()
-    spec_texts = ix.specs_of(args, cfg)
+    spec_texts = sf.spec_texts(args, files)
     specs = ix.parse_specs(spec_texts)
+    explicit = sf.explicit_records(cfg, files) if sf.is_explicit(files) else []
 
     def move_old_away() -> None:
         if backup is not None:
@@ -52,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         if backup is not None and os.path.lexists(backup):
             shutil.rmtree(backup, ignore_errors=True)
         register_env(prefix, cfg.home)
+        sf.after_transaction(cfg, prefix, files, job.reporter)
 
     def failure() -> None:
         if backup is not None and os.path.lexists(backup):
@@ -59,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
                 shutil.rmtree(prefix, ignore_errors=True)
             os.rename(backup, prefix)
 
-    if not specs:
+    if not specs and not explicit:
         if cfg.get("dry_run"):
             job.emit("Dry run: would create an empty environment.\n")
             return 0
@@ -79,6 +82,11 @@ def run(args: argparse.Namespace) -> int:
             job.emit(f"Empty environment created at prefix: {prefix}\n")
         return 0
     client = ix.http_client(cfg)
+    if explicit:  # @EXPLICIT and lock files: no solve, the cache completes the records
+        return job.run([], {}, sf.explicit_final({}, explicit),
+                       history_update=sf.explicit_history(explicit), client=client,
+                       on_success=success, on_failure=failure, before_link=move_old_away,
+                       link_record=sf.record_completer(cfg))
     sources = ix.sources_for(cfg, client, job.reporter)
     final = ix.solve(cfg, sources, specs, {})
     if cfg.get("only_deps"):

@@ -1,7 +1,7 @@
 """`umm env`: list, create, update, export, remove, config.
 
-Each subcommand has its own ``configure_<name>(parser)`` and ``run_<name>(args)``
-so the areas that own them can fill them in independently; ``list`` is here.
+Each subcommand has its own ``configure_<name>(parser)`` and ``run_<name>(args)``;
+``list`` is the config area's, the others (in ``umm.cli._envcmds``) the envfile area's.
 """
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import json
 import sys
 from typing import Any, Callable, Dict, List
 
-from umm.errors import NotImplementedYet
 
 SUBCOMMANDS: Dict[str, str] = {
     "list": "List known environments",
@@ -77,7 +76,7 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-# -- create / update (install area) -------------------------------------------------
+# -- create / update ------------------------------------------------------------------
 def configure_create(p: argparse.ArgumentParser) -> None:
     from umm.cli import common
 
@@ -87,7 +86,10 @@ def configure_create(p: argparse.ArgumentParser) -> None:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    raise NotImplementedYet("umm env create")
+    """``umm env create`` is ``umm create`` (the env name may come from the YAML file)."""
+    from umm.cli import create
+
+    return create.run(args)
 
 
 def configure_update(p: argparse.ArgumentParser) -> None:
@@ -101,7 +103,9 @@ def configure_update(p: argparse.ArgumentParser) -> None:
 
 
 def run_update(args: argparse.Namespace) -> int:
-    raise NotImplementedYet("umm env update")
+    from umm.cli import _envcmds
+
+    return _envcmds.update(args)
 
 
 # -- export ---------------------------------------------------------------------------
@@ -111,15 +115,34 @@ def configure_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-md5", dest="md5", action="store_false", default=True,
                    help="disable md5 in explicit format")
     p.add_argument("--md5", dest="md5", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--sha256", action="store_true",
+                   help="use sha256 instead of md5 in explicit format")
     p.add_argument("--no-build", "--no-builds", dest="build", action="store_false", default=True,
                    help="disable the build string in specs")
     p.add_argument("--channel-subdir", action="store_true", help="enable channel/subdir in spec")
     p.add_argument("--from-history", action="store_true",
                    help="build the environment spec from the explicit specs in history")
+    g = p.add_argument_group("lock file output (conda-lock unified format, version 1)")
+    g.add_argument("--lock", action="store_true",
+                   help="write a conda-lock file: the environment's packages for its platform, "
+                   "solved for the other --platform's (or the specs of -f files)")
+    g.add_argument("--platform", dest="lock_platforms", action="append", default=None,
+                   metavar="SUBDIR", help="platform to lock for (repeatable; default: the "
+                   "environment's)")
+    g.add_argument("-f", "--file", dest="file_specs", action="append", default=None,
+                   metavar="FILE", help="lock the specs of this file instead of the environment")
+    g.add_argument("--category", dest="categories", action="append", default=None,
+                   help=argparse.SUPPRESS)
+    g.add_argument("-c", "--channel", dest="channels", action="append", default=None,
+                   metavar="CHANNEL", help="channel to solve with (repeatable)")
+    g.add_argument("--override-channels", dest="override_channels", action="store_true",
+                   default=None, help="ignore the channels of the configuration")
 
 
 def run_export(args: argparse.Namespace) -> int:
-    raise NotImplementedYet("umm env export")
+    from umm.cli import _envcmds
+
+    return _envcmds.export(args)
 
 
 # -- remove ---------------------------------------------------------------------------
@@ -128,7 +151,9 @@ def configure_remove(p: argparse.ArgumentParser) -> None:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    raise NotImplementedYet("umm env remove")
+    from umm.cli import _envcmds
+
+    return _envcmds.remove(args)
 
 
 # -- config vars ----------------------------------------------------------------------
@@ -143,10 +168,13 @@ def configure_config(p: argparse.ArgumentParser) -> None:
         _common(sp)
         if name != "list":
             sp.add_argument("vars", nargs="+", metavar="KEY=VALUE" if name == "set" else "KEY")
+    p.set_defaults(_env_config_parser=p, _env_vars_parser=vars_p)
 
 
 def run_config(args: argparse.Namespace) -> int:
-    raise NotImplementedYet("umm env config")
+    from umm.cli import _envcmds
+
+    return _envcmds.config_vars(args)
 
 
 # -- wiring ---------------------------------------------------------------------------

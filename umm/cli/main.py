@@ -8,7 +8,10 @@ its ``run(args)`` then does the work and returns the exit code.
 from __future__ import annotations
 
 import sys
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # typing costs start-up time; annotations are strings anyway
+    from typing import Dict, List, Optional, Sequence, Tuple
 
 # name -> (module under umm.cli, one-line help). Order is the order of --help.
 COMMANDS: Dict[str, Tuple[str, str]] = {

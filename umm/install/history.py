@@ -56,7 +56,9 @@ def format_revision(entry: HistoryEntry, removed: Sequence[str], added: Sequence
         lines.append(f"# remove specs: {json.dumps(list(entry.remove_specs))}")
     if entry.neutered_specs:
         lines.append(f"# neutered specs: {json.dumps(list(entry.neutered_specs))}")
-    return "\n".join(lines) + "\n"
+    from umm.net.masking import mask_text  # no token or password in conda-meta/history
+
+    return mask_text("\n".join(lines) + "\n")
 
 
 def append_history(prefix: Path, entry: HistoryEntry, removed: Sequence[str],

@@ -339,7 +339,12 @@ class _Transaction:
         rec["files"] = files
         rec["paths_data"] = {"paths": paths, "paths_version": 1}
         rec["link"] = {"source": str(info.directory), "type": self.options.link_type}
-        rec["requested_spec"] = req.requested_spec or rec.get("requested_spec") or ""
+        from umm.net.masking import mask_text, strip_token  # no credentials in conda-meta
+
+        rec["requested_spec"] = mask_text(req.requested_spec or rec.get("requested_spec") or "")
+        for key in ("url", "channel"):
+            if isinstance(rec.get(key), str):
+                rec[key] = strip_token(rec[key])
         rec["extracted_package_dir"] = str(info.directory)
         tarball = req.tarball or rec.get("package_tarball_full_path")
         if not tarball:

@@ -10,7 +10,7 @@ import re
 
 MASK = "*****"
 
-_TOKEN_RE = re.compile(r"/t/[^/\s?#'\"]+")
+_TOKEN_RE = re.compile(r"/t/(?:(?!::)[^/\s?#'\"])+")
 _USERINFO_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@\s:]*):([^/@\s]*)@")
 _QUERY_SECRET_RE = re.compile(
     r"([?&](?:token|access_token|api_key|apikey|password|passwd|secret|sig|signature)=)[^&#\s]*",

@@ -143,7 +143,7 @@ def merged_record(index: Dict[str, Any], record: Any, hashes: Optional[_Hashes])
             continue
         if key in ("depends", "constrains") and not value and index.get(key):
             continue
-        out[key] = value
+        out[key] = _strip_token(value) if key in ("url", "channel") and value else value
     if hashes is not None:
         if not out.get("size"):
             out["size"] = hashes.size

@@ -19,7 +19,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from umm.net.client import HttpClient
 from umm.net.errors import HttpError, NetError
@@ -30,6 +30,7 @@ from umm.repodata.errors import (CacheError, ChannelUnavailable, InvalidRepodata
                                  OfflineCacheMiss)
 from umm.repodata.index import SubdirIndex, build_index
 from umm.repodata.options import RepodataOptions
+from umm.repodata.records import RecordBuilder
 
 GROUP = "repodata"
 
@@ -81,13 +82,15 @@ class SubdirTarget:
 class FetchResult:
     """Where a subdir's repodata ended up: a cache entry, or nothing (tolerated 404)."""
 
-    __slots__ = ("target", "files", "state", "note", "index")
+    __slots__ = ("target", "files", "state", "note", "index", "builder")
 
     def __init__(self, target: SubdirTarget, files: Optional[CacheFiles],
                  state: Optional[CacheState], note: str,
-                 index: Optional[SubdirIndex] = None) -> None:
+                 index: Optional[SubdirIndex] = None,
+                 builder: Optional[RecordBuilder] = None) -> None:
         self.target, self.files, self.state, self.note, self.index = \
             target, files, state, note, index
+        self.builder = builder
 
     @property
     def missing(self) -> bool:
@@ -120,7 +123,10 @@ class SubdirFetcher:
     """Runs the state machine for one target; see the module docstring."""
 
     def __init__(self, client: HttpClient, options: RepodataOptions, cache_dirs: Sequence[Path],
-                 writable_dir: Optional[Path], reporter: Reporter = NULL) -> None:
+                 writable_dir: Optional[Path], reporter: Reporter = NULL,
+                 make_builder: Optional[Callable[[SubdirTarget, str], RecordBuilder]] = None
+                 ) -> None:
+        self.make_builder = make_builder or default_builder(options, reporter)
         self.client = client
         self.options = options
         self.cache_dirs = list(cache_dirs)
@@ -284,9 +290,11 @@ class SubdirFetcher:
             validators = {"etag": resp.header("etag") or "",
                           "mod": resp.header("last-modified") or ""}
             tmp_index = wfiles.dir / f".{tmp.name}.idx"
-            index = build_index(tmp, tmp_index, validators, url)
+            builder = self.make_builder(target, target.urls[mirror])
+            index = build_index(tmp, tmp_index, builder, validators, url)
             os.replace(tmp, wfiles.json)
             os.replace(tmp_index, wfiles.index)
+            index.path = wfiles.index
             st = wfiles.json.stat()
             state = CacheState(url=url, etag=validators["etag"], mod=validators["mod"],
                                cache_control=resp.header("cache-control") or "",
@@ -299,7 +307,7 @@ class SubdirFetcher:
                 tmp_index.unlink()
             raise
         self.reporter.finish(GROUP, target.name, True, "Downloaded")
-        return FetchResult(target, wfiles, state, "downloaded", index)
+        return FetchResult(target, wfiles, state, "downloaded", index, builder)
 
     def _write_body(self, target: SubdirTarget, resp, out, zst: bool) -> None:
         rep = self.reporter
@@ -319,6 +327,15 @@ class SubdirFetcher:
                 raise InvalidRepodata(resp.url, "truncated zstd stream", target.channel)
         except zstandard.ZstdError as exc:
             raise InvalidRepodata(resp.url, f"bad zstd data ({exc})", target.channel) from None
+
+
+def default_builder(options: RepodataOptions, reporter: Reporter
+                    ) -> Callable[[SubdirTarget, str], RecordBuilder]:
+    """Builders for the records of a target served from a platform URL (no token)."""
+    def make(target: SubdirTarget, platform_url: str) -> RecordBuilder:
+        return RecordBuilder(target.channel, target.subdir, platform_url, {},
+                             options.add_pip_as_python_dependency, reporter)
+    return make
 
 
 def _http_reason(exc: HttpError) -> str:

@@ -1,35 +1,42 @@
-"""The fast local index: where each package name's records are in a repodata.json.
+"""The index cache: a repodata.json's records, validated, grouped by name.
 
-Written once after a download (see :mod:`umm.repodata.scan`), next to the
-JSON as ``<key>.umm-index``::
+Written once after a download, next to the JSON as ``<key>.umm-index``::
 
-    b"UMMIDX01" | u32 header length | header JSON | u32 names length |
-    names ("\\n"-joined, sorted) | u32[n_names + 1] first run of each name |
-    u64[n_runs] run offsets | u32[n_runs] run lengths | u8[n_runs] sections
+    b"UMMIDX02" | u32 header length | header JSON | u32 names length |
+    names ("\\n"-joined, sorted) | u64[n + 1] blob offsets | u32[n] blob crc32 |
+    blobs: marshal of each name's list of wire tuples (see umm.repodata.wire)
 
-A run is the byte range ``"fn":{...},"fn2":{...}`` of consecutive records of
-one name in ``packages`` (section 0) or ``packages.conda`` (section 1).
-Loading a name reads only its runs and parses them with one ``json.loads``.
-The header records the source's size, mtime and HTTP validators; a changed
-source invalidates the index (:func:`load_index` returns None).
+Loading a name reads and unmarshals one blob: no JSON parsing, no
+validation, strings already interned and shared. The header records the
+source's size, mtime, HTTP validators and a content fingerprint, the
+channel URL it was built for, the version checker and the Python/marshal
+versions; any mismatch makes :func:`load_or_build_index` rebuild it. Problems
+found in records are kept per name and reported when that name is loaded.
 """
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import struct
 import sys
+import zlib
 from array import array
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+from umm.repodata import wire as W
 from umm.repodata.cache import atomic_write
-from umm.repodata.errors import InvalidRepodata
+from umm.repodata.errors import CacheError
+from umm.repodata.records import RecordBuilder
 from umm.repodata.scan import scan_repodata
 
-MAGIC = b"UMMIDX01"
-FORMAT_VERSION = 1
+MAGIC = b"UMMIDX02"
+FORMAT_VERSION = 2
+MARSHAL_VERSION = 4
 _U32 = struct.Struct("<I")
+_PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
+_MAX_PROBLEMS = 3
 
 
 def _arr(code: str, values: Any) -> array:
@@ -47,66 +54,6 @@ def _arr_from(code: str, data: bytes) -> array:
     return a
 
 
-class SubdirIndex:
-    """An opened index: name -> runs, plus the document's top-level values."""
-
-    __slots__ = ("header", "names", "_pos", "_first", "_off", "_len", "_sec")
-
-    def __init__(self, header: Dict[str, Any], names: List[str], first: array, off: array,
-                 length: array, sec: array) -> None:
-        self.header = header
-        self.names = names
-        self._pos = {n: i for i, n in enumerate(names)}
-        self._first, self._off, self._len, self._sec = first, off, length, sec
-
-    @property
-    def info(self) -> Dict[str, Any]:
-        info = self.header.get("top", {}).get("info")
-        return info if isinstance(info, dict) else {}
-
-    @property
-    def top(self) -> Dict[str, Any]:
-        return self.header.get("top", {})
-
-    @property
-    def n_records(self) -> int:
-        return int(self.header.get("n_records", 0))
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._pos
-
-    def runs(self, name: str) -> List[Tuple[int, int, int]]:
-        i = self._pos.get(name)
-        if i is None:
-            return []
-        return [(self._sec[j], self._off[j], self._len[j])
-                for j in range(self._first[i], self._first[i + 1])]
-
-    def read_sections(self, fd: int, name: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
-        """The records of ``name``: (``packages`` dict, ``packages.conda`` dict) fn -> raw."""
-        runs = self.runs(name)
-        if not runs:
-            return {}, {}
-        chunks = []
-        for _, off, length in runs:
-            chunks.append(os.pread(fd, length, off) if hasattr(os, "pread")
-                          else _pread_fallback(fd, length, off))
-        try:
-            parsed = json.loads(b"[{" + b"},{".join(chunks) + b"}]")
-        except ValueError as exc:
-            raise InvalidRepodata("", f"index does not match its repodata ({exc})") from None
-        tarbz2: Dict[str, Any] = {}
-        conda: Dict[str, Any] = {}
-        for (sec, _, _), d in zip(runs, parsed):
-            (conda if sec == 1 else tarbz2).update(d)
-        return tarbz2, conda
-
-
-def _pread_fallback(fd: int, length: int, offset: int) -> bytes:  # pragma: no cover - Windows
-    os.lseek(fd, offset, os.SEEK_SET)
-    return os.read(fd, length)
-
-
 def fingerprint(path: "os.PathLike[str]", size: int, blocks: int = 16, block: int = 256) -> str:
     """A cheap content fingerprint: sha1 of ``blocks`` evenly spaced slices of the file."""
     import hashlib
@@ -122,83 +69,152 @@ def fingerprint(path: "os.PathLike[str]", size: int, blocks: int = 16, block: in
     return h.hexdigest()
 
 
-def build_index(json_path: Path, index_path: Path, validators: Optional[Dict[str, str]] = None,
-                url: str = "") -> SubdirIndex:
-    """Scan ``json_path`` and write its index to ``index_path`` (atomically)."""
-    data = json_path.read_bytes()
+class SubdirIndex:
+    """An opened index: per name, its wire tuples (and the problems met building them)."""
+
+    __slots__ = ("path", "header", "names", "_pos", "_off", "_crc", "_base")
+
+    def __init__(self, path: Path, header: Dict[str, Any], names: List[str], offsets: array,
+                 crcs: array, blob_start: int) -> None:
+        self.path = path
+        self.header = header
+        self.names = names
+        self._pos = {n: i for i, n in enumerate(names)}
+        self._off, self._crc, self._base = offsets, crcs, blob_start
+
+    @property
+    def top(self) -> Dict[str, Any]:
+        return self.header.get("top", {})
+
+    @property
+    def info(self) -> Dict[str, Any]:
+        info = self.top.get("info")
+        return info if isinstance(info, dict) else {}
+
+    @property
+    def n_records(self) -> int:
+        return int(self.header.get("n_records", 0))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._pos
+
+    def problems(self, name: str) -> Tuple[List[str], int]:
+        return (self.header.get("problems", {}).get(name, []),
+                int(self.header.get("n_problems", {}).get(name, 0)))
+
+    def wire(self, fd: int, name: str) -> List[tuple]:
+        """The wire tuples of ``name`` ([] when the subdir has none)."""
+        i = self._pos.get(name)
+        if i is None:
+            return []
+        start, end = self._off[i], self._off[i + 1]
+        blob = os.pread(fd, end - start, self._base + start) if hasattr(os, "pread") \
+            else _pread_fallback(fd, end - start, self._base + start)
+        if len(blob) != end - start or zlib.crc32(blob) != self._crc[i]:
+            raise CacheError(str(self.path), f"damaged index entry for {name!r}")
+        try:
+            return marshal.loads(blob)
+        except (ValueError, EOFError, TypeError) as exc:
+            raise CacheError(str(self.path), f"damaged index entry for {name!r}: {exc}") \
+                from None
+
+
+def _pread_fallback(fd: int, length: int, offset: int) -> bytes:  # pragma: no cover - Windows
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, length)
+
+
+def build_index(json_path: Path, index_path: Path, builder: RecordBuilder,
+                validators: Optional[Dict[str, str]] = None, url: str = "") -> SubdirIndex:
+    """Scan ``json_path``, validate every record, and write the index (atomically)."""
     st = os.stat(json_path)
-    res = scan_repodata(data, url)
+    data = json_path.read_bytes().decode("latin-1")  # the bytes are freed at once
+    groups: Dict[str, Tuple[Dict[str, tuple], Dict[str, tuple]]] = {}
+    problems: Dict[str, List[str]] = {}
+    n_problems: Dict[str, int] = {}
+    wire_one = builder.wire_one
+
+    def on_record(section: int, fn: str, obj: Any, name: Optional[str]) -> None:
+        if name is None:
+            return
+        w, why = wire_one(name, fn, obj)
+        if w is None:
+            n_problems[name] = n_problems.get(name, 0) + 1
+            msgs = problems.setdefault(name, [])
+            if len(msgs) < _MAX_PROBLEMS:
+                msgs.append(why)  # type: ignore[arg-type]
+            return
+        g = groups.get(name)
+        if g is None:
+            g = groups[name] = ({}, {})
+        g[section][fn] = w
+
+    res = scan_repodata(data, url, on_record)
     del data
-    names = sorted(res.runs)
-    first = [0]
-    offs: List[int] = []
-    lens: List[int] = []
-    secs: List[int] = []
-    for n in names:
-        for sec, start, end in res.runs[n]:
-            secs.append(sec)
-            offs.append(start)
-            lens.append(end - start)
-        first.append(len(offs))
-    header = {"format": FORMAT_VERSION, "source_size": st.st_size,
-              "source_mtime_ns": st.st_mtime_ns, "validators": dict(validators or {}),
+    old_ref = builder.url_ref
+    builder.update_top(res.top)
+    fix_url = builder.url_ref != old_ref
+    names = sorted(groups)
+    blobs: List[bytes] = []
+    offsets = [0]
+    for name in names:
+        tarbz2, conda = groups.pop(name)
+        wires = builder.select(conda, tarbz2)
+        if fix_url:
+            ref = builder.url_ref
+            wires = [w[:W.I_URL] + (ref,) + w[W.I_URL + 1:] for w in wires]
+        blob = marshal.dumps(wires, MARSHAL_VERSION)
+        blobs.append(blob)
+        offsets.append(offsets[-1] + len(blob))
+    header = {"format": FORMAT_VERSION, "python": _PY, "marshal": MARSHAL_VERSION,
+              "source_size": st.st_size, "source_mtime_ns": st.st_mtime_ns,
+              "validators": dict(validators or {}),
               "fingerprint": fingerprint(json_path, st.st_size),
-              "n_records": res.n_records, "skipped": res.skipped[:100],
-              "n_skipped": len(res.skipped), "top": res.top}
-    a_first, a_off = _arr("I", first), _arr("Q", offs)
-    a_len, a_sec = _arr("I", lens), _arr("B", secs)
+              "channel_url": builder.channel_url, "checker": builder.checker_id,
+              "n_records": res.n_records, "n_skipped": len(res.skipped),
+              "problems": problems, "n_problems": n_problems, "top": res.top}
+    a_off = _arr("Q", offsets)
+    a_crc = _arr("I", [zlib.crc32(b) for b in blobs])
     hb = json.dumps(header, separators=(",", ":")).encode("utf-8")
     nb = "\n".join(names).encode("utf-8")
-    blob = b"".join([MAGIC, _U32.pack(len(hb)), hb, _U32.pack(len(nb)), nb, a_first.tobytes(),
-                     a_off.tobytes(), a_len.tobytes(), a_sec.tobytes()])
-    atomic_write(index_path, blob)
-    return SubdirIndex(header, names, a_first, a_off, a_len, a_sec)
+    head = b"".join([MAGIC, _U32.pack(len(hb)), hb, _U32.pack(len(nb)), nb, a_off.tobytes(),
+                     a_crc.tobytes()])
+    atomic_write(index_path, head + b"".join(blobs))
+    return SubdirIndex(index_path, header, names, a_off, a_crc, len(head))
 
 
 def read_index(index_path: Path) -> Optional[SubdirIndex]:
-    """Open an index file; None when missing, of another format, or damaged."""
+    """Open an index file (its head only); None when missing, foreign or damaged."""
     try:
-        blob = index_path.read_bytes()
-    except OSError:
-        return None
-    try:
-        if blob[:8] != MAGIC:
+        with open(index_path, "rb") as f:
+            total = os.fstat(f.fileno()).st_size
+            if f.read(8) != MAGIC:
+                return None
+            (hl,) = _U32.unpack(f.read(4))
+            header = json.loads(f.read(hl))
+            if header.get("format") != FORMAT_VERSION or header.get("python") != _PY or \
+                    header.get("marshal") != MARSHAL_VERSION:
+                return None
+            (nl,) = _U32.unpack(f.read(4))
+            names = f.read(nl).decode("utf-8").split("\n") if nl else []
+            n = len(names)
+            offsets = _arr_from("Q", f.read(8 * (n + 1)))
+            crcs = _arr_from("I", f.read(4 * n))
+            base = f.tell()
+        if len(offsets) != n + 1 or len(crcs) != n or base + offsets[-1] != total:
             return None
-        p = 8
-        (hl,) = _U32.unpack_from(blob, p)
-        p += 4
-        header = json.loads(blob[p:p + hl])
-        p += hl
-        if header.get("format") != FORMAT_VERSION:
-            return None
-        (nl,) = _U32.unpack_from(blob, p)
-        p += 4
-        names = blob[p:p + nl].decode("utf-8").split("\n") if nl else []
-        p += nl
-        nn = len(names)
-        first = _arr_from("I", blob[p:p + 4 * (nn + 1)])
-        p += 4 * (nn + 1)
-        nr = first[-1] if nn else 0
-        off = _arr_from("Q", blob[p:p + 8 * nr])
-        p += 8 * nr
-        length = _arr_from("I", blob[p:p + 4 * nr])
-        p += 4 * nr
-        sec = _arr_from("B", blob[p:p + nr])
-        p += nr
-        if p != len(blob) or len(off) != nr or len(sec) != nr:
-            return None
-        return SubdirIndex(header, names, first, off, length, sec)
-    except (ValueError, struct.error, UnicodeDecodeError, IndexError):
+        return SubdirIndex(index_path, header, names, offsets, crcs, base)
+    except (OSError, ValueError, struct.error, UnicodeDecodeError):
         return None
 
 
-def index_matches(index: SubdirIndex, json_path: Path,
+def index_matches(index: SubdirIndex, json_path: Path, builder: Optional[RecordBuilder] = None,
                   validators: Optional[Dict[str, str]] = None) -> bool:
-    """True when ``index`` was built from the current content of ``json_path``.
+    """True when ``index`` was built from the current ``json_path`` (for ``builder``).
 
     Same size and either the same mtime, or the same non-empty HTTP
     validators and content fingerprint (the JSON is touched, not changed,
-    when a server says 304).
+    when a server says 304); and the same channel URL and version checker.
     """
     try:
         st = os.stat(json_path)
@@ -206,6 +222,9 @@ def index_matches(index: SubdirIndex, json_path: Path,
         return False
     h = index.header
     if h.get("source_size") != st.st_size:
+        return False
+    if builder is not None and (h.get("channel_url") != builder.channel_url or
+                                h.get("checker") != builder.checker_id):
         return False
     if h.get("source_mtime_ns") == st.st_mtime_ns:
         return True
@@ -219,11 +238,12 @@ def index_matches(index: SubdirIndex, json_path: Path,
         return False
 
 
-def load_or_build_index(json_path: Path, index_path: Path,
+def load_or_build_index(json_path: Path, index_path: Path, builder: RecordBuilder,
                         validators: Optional[Dict[str, str]] = None,
                         url: str = "") -> SubdirIndex:
     """The index of ``json_path``: reused when it still matches, else rebuilt."""
     idx = read_index(index_path)
-    if idx is not None and index_matches(idx, json_path, validators):
+    if idx is not None and index_matches(idx, json_path, builder, validators):
+        builder.update_top(idx.top)
         return idx
-    return build_index(json_path, index_path, validators, url)
+    return build_index(json_path, index_path, builder, validators, url)

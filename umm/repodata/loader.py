@@ -8,14 +8,27 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from umm.net.client import HttpClient
 from umm.reporter import NULL, Reporter
-from umm.repodata._compat import dependency_name
 from umm.repodata.cache import CacheFiles, cache_dirs, writable_cache_dir
 from umm.repodata.errors import CacheError, RepodataError
 from umm.repodata.fetch import FetchResult, SubdirFetcher, SubdirTarget
-from umm.repodata.index import load_or_build_index
+from umm.repodata.index import SubdirIndex, build_index, load_or_build_index
 from umm.repodata.options import RepodataOptions
-from umm.repodata.records import RecordBuilder
+from umm.repodata.records import RecordBuilder, dependency_name
 from umm.repodata.source import ChannelSource, EmptySubdir, JsonSubdir, SubdirSource
+
+
+def UrlChannel(url: str, platforms: Sequence[str] = (), name: Optional[str] = None) -> Any:
+    """A resolved ``umm.specs`` channel for a URL or path (a convenience for scripts).
+
+    Kept under the name of the stand-in class earlier versions exported.
+    """
+    from umm.specs.channel import Channel, ChannelContext
+
+    ch = ChannelContext().resolve_one(url)
+    if platforms or name:
+        ch = Channel(name or ch.canonical_name, ch.base_url, ch.token, ch.auth,
+                     tuple(platforms) or ch.platforms, ch.package_filename)
+    return ch
 
 
 def channel_subdirs(channel: Any, platforms: Sequence[str]) -> List[str]:
@@ -59,7 +72,11 @@ class Loader:
                 raise
             self.writable_dir = None
         self.fetcher = SubdirFetcher(client, self.options, self.cache_dirs, self.writable_dir,
-                                     reporter)
+                                     reporter, self.make_builder)
+
+    def make_builder(self, target: SubdirTarget, platform_url: str) -> RecordBuilder:
+        return RecordBuilder(target.channel, target.subdir, platform_url, {},
+                             self.options.add_pip_as_python_dependency, self.reporter)
 
     def load_subdir(self, target: SubdirTarget) -> SubdirSource:
         if self.options.use_sharded_repodata:
@@ -82,20 +99,24 @@ class Loader:
     def _json_subdir(self, result: FetchResult) -> JsonSubdir:
         target, files, state = result.target, result.files, result.state
         assert files is not None and state is not None
-        index = result.index
-        if index is None:
-            index_path = files.index
-            if self.writable_dir is not None and not os.access(files.dir, os.W_OK):
-                index_path = CacheFiles(self.writable_dir, target.key).index
-            validators = {"etag": state.etag, "mod": state.mod}
-            index = load_or_build_index(files.json, index_path, validators, state.url)
-        served = target.url
-        for u in target.urls:
-            if state.url.startswith(u + "/"):
-                served = u
-        builder = RecordBuilder(target.channel, target.subdir, served, index.top,
-                                self.options.add_pip_as_python_dependency, self.reporter)
-        return JsonSubdir(target, files.json, index, builder, result.note)
+        index, builder = result.index, result.builder
+        index_path = files.index
+        if self.writable_dir is not None and not os.access(files.dir, os.W_OK):
+            index_path = CacheFiles(self.writable_dir, target.key).index
+        validators = {"etag": state.etag, "mod": state.mod}
+        if index is None or builder is None:
+            served = target.url
+            for u in target.urls:
+                if state.url.startswith(u + "/"):
+                    served = u
+            builder = self.make_builder(target, served)
+            index = load_or_build_index(files.json, index_path, builder, validators, state.url)
+        b = builder
+
+        def rebuild() -> SubdirIndex:
+            return build_index(files.json, index_path, b, validators, state.url)
+
+        return JsonSubdir(target, files.json, index, builder, result.note, rebuild)
 
     def load(self, channels: Sequence[Any], platforms: Sequence[str]) -> List[ChannelSource]:
         per_channel = [(ch, make_targets(ch, platforms, self.options)) for ch in channels]

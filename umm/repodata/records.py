@@ -1,22 +1,48 @@
 """Turning raw repodata entries into records, defensively.
 
 Repodata semantics handled here: ``packages`` + ``packages.conda`` (the
-``.conda`` wins for the same name-version-build), ``info.base_url`` with
-``repodata_version >= 2``, null fields, ``track_features`` as a string or a
-list, ``add_pip_as_python_dependency``. A hostile entry (wrong types, invalid
-version) is skipped and reported; it never takes the channel down.
+``.conda`` wins for the same name-version-build), ``removed``,
+``info.base_url`` with ``repodata_version >= 2``, null fields,
+``track_features`` as a string or a list, ``add_pip_as_python_dependency``.
+A hostile entry (wrong types, invalid or absurd version) is skipped and
+reported when its name is loaded; it never takes the channel down.
+
+Two steps: :meth:`RecordBuilder.wire` validates raw entries into wire
+tuples (done once, when the index cache is built, or per shard), and
+:meth:`RecordBuilder.to_records` turns wire tuples into records (every load).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Tuple
+import re
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import urljoin
 
 from umm.net.masking import strip_token
 from umm.reporter import NULL, Reporter
-from umm.repodata._compat import dependency_name, record_factory, version_check
+from umm.repodata import wire as W
+
+_DEP_NAME = re.compile(r"\s*(?:[^\s:]+::)?([^\s<>=!~\[\(,|;]+)")
+
+
+def dependency_name(spec: str) -> Optional[str]:
+    """The package name a dependency string is about (``"numpy >=1.2"`` -> numpy)."""
+    m = _DEP_NAME.match(spec)
+    if not m:
+        return None
+    name = m.group(1).strip().lower()
+    return name or None
+
+
+def default_version_check() -> Callable[[str], Any]:
+    from umm.specs.version import Version
+
+    return Version.parse
+
 
 MAX_FIELD = 1024  # longer names, versions or builds are hostile, not real
 _STR_OR_NONE = ("md5", "sha256", "license", "license_family", "subdir", "platform", "arch")
+_LISTS = ("depends", "constrains")
+_NUMBERS = ("timestamp", "size")
 
 
 def resolve_base_url(platform_url: str, top: Dict[str, Any]) -> str:
@@ -31,115 +57,151 @@ def resolve_base_url(platform_url: str, top: Dict[str, Any]) -> str:
     return strip_token(root)
 
 
-def _check(raw: Any, name: str, check_version: Callable[[str], Any]) -> Optional[str]:
+def check_record(raw: Any, name: str, check_version: Callable[[str], Any],
+                 good_versions: Dict[str, bool]) -> Optional[str]:
     """Why ``raw`` is not a usable record of ``name`` (None when it is)."""
-    if not isinstance(raw, dict):
+    if raw.__class__ is not dict:
         return "not an object"
-    n = raw.get("name")
-    if not isinstance(n, str) or not n:
+    get = raw.get
+    n = get("name")
+    if n.__class__ is not str or not n:
         return "no name"
-    v = raw.get("version")
-    if not isinstance(v, str):
+    if n != name and n.lower() != name.lower():
+        return f"name {n[:60]!r} does not match {name!r}"
+    v = get("version")
+    if v.__class__ is not str:
         return "no version"
-    if len(v) > MAX_FIELD or len(n) > MAX_FIELD or len(str(raw.get("build", ""))) > MAX_FIELD:
-        return "name, version or build absurdly long"
-    try:
-        check_version(v)
-    except ValueError as exc:
-        return f"invalid version {v[:60]!r} ({str(exc)[:80]})"
-    b = raw.get("build", "")
-    if b is not None and not isinstance(b, str):
-        return "build is not a string"
-    bn = raw.get("build_number", 0)
-    if bn is not None and (isinstance(bn, bool) or not isinstance(bn, int)):
+    if v not in good_versions:
+        if len(v) > MAX_FIELD:
+            return "version absurdly long"
+        try:
+            check_version(v)
+        except ValueError as exc:
+            return f"invalid version {v[:60]!r} ({str(exc)[:80]})"
+        good_versions[v] = True
+    b = get("build", "")
+    if b is not None and (b.__class__ is not str or len(b) > MAX_FIELD):
+        return "build is not a (reasonable) string"
+    if len(n) > MAX_FIELD:
+        return "name absurdly long"
+    bn = get("build_number", 0)
+    if bn is not None and bn.__class__ is not int:
         return "build_number is not an integer"
-    for key in ("depends", "constrains"):
-        val = raw.get(key)
-        if val is not None and (not isinstance(val, list) or
-                                not all(isinstance(x, str) for x in val)):
-            return f"{key} is not a list of strings"
-    tf = raw.get("track_features")
-    if tf is not None and not isinstance(tf, str) and not (
-            isinstance(tf, list) and all(isinstance(x, str) for x in tf)):
+    for key in _LISTS:
+        val = get(key)
+        if val is not None:
+            if val.__class__ is not list:
+                return f"{key} is not a list of strings"
+            for x in val:
+                if x.__class__ is not str:
+                    return f"{key} is not a list of strings"
+    tf = get("track_features")
+    if tf is not None and tf.__class__ is not str and not (
+            tf.__class__ is list and all(isinstance(x, str) for x in tf)):
         return "track_features is neither a string nor a list of strings"
-    for key in ("timestamp", "size"):
-        val = raw.get(key)
-        if val is not None and (isinstance(val, bool) or not isinstance(val, (int, float))):
+    for key in _NUMBERS:
+        val = get(key)
+        if val is not None and val.__class__ is not int and val.__class__ is not float:
             return f"{key} is not a number"
     for key in _STR_OR_NONE:
-        val = raw.get(key)
-        if val is not None and not isinstance(val, str):
+        val = get(key)
+        if val is not None and val.__class__ is not str:
             return f"{key} is not a string"
-    noarch = raw.get("noarch")
-    if noarch is not None and not isinstance(noarch, (str, bool)):
+    noarch = get("noarch")
+    if noarch is not None and noarch.__class__ is not str and noarch.__class__ is not bool:
         return "noarch is not a string"
     return None
 
 
 class RecordBuilder:
-    """Builds the records of one subdir, name by name."""
+    """Validates and builds the records of one subdir, name by name."""
 
     def __init__(self, channel_name: str, subdir: str, platform_url: str,
                  top: Dict[str, Any], add_pip: bool = True, reporter: Reporter = NULL,
-                 make_record: Optional[Callable[[Dict[str, Any]], Any]] = None,
+                 make: Optional[Callable[[List[tuple]], List[Any]]] = None,
                  check_version: Optional[Callable[[str], Any]] = None) -> None:
         self.channel_name = channel_name
         self.subdir = subdir
         self.channel_url = strip_token(platform_url.rstrip("/"))
-        self.base_url = resolve_base_url(platform_url, top)
+        self.platform_url = platform_url
+        self.update_top(top)
+        self.add_pip = add_pip
+        self.reporter = reporter
+        if make is None:
+            from umm.repodata.lazyrecord import make_records as make
+        self.make = make
+        self.check_version = check_version or default_version_check()
+        self.checker_id = getattr(self.check_version, "__qualname__", "") + "@" + \
+            getattr(self.check_version, "__module__", "")
+        self._good_versions: Dict[str, bool] = {}
+        self.skipped = 0
+
+    def update_top(self, top: Dict[str, Any]) -> None:
+        """Take ``info.base_url``/``repodata_version``/``removed`` from the document."""
+        self.base_url = resolve_base_url(self.platform_url, top)
+        self.url_ref = (self.base_url,)
         removed = top.get("removed")
         self.removed = frozenset(x for x in removed if isinstance(x, str)) \
             if isinstance(removed, list) else frozenset()
-        self.add_pip = add_pip
-        self.reporter = reporter
-        self.make_record = make_record or record_factory()
-        self.check_version = check_version or version_check()
-        self._interned: Dict[str, str] = {}
-        self.skipped = 0
 
-    def _intern(self, items: List[str]) -> List[str]:
-        get = self._interned.setdefault
-        return [get(x, x) for x in items]
+    # -- validation --------------------------------------------------------------
+    def wire_one(self, name: str, fn: str, raw: Any) -> Tuple[Optional[tuple], Optional[str]]:
+        """One raw entry as a wire tuple, or (None, why it was refused)."""
+        why = check_record(raw, name, self.check_version, self._good_versions)
+        if why is not None:
+            return None, f"{fn[:120]}: {why}"
+        return W.to_wire(raw, fn, self.url_ref, self.channel_url), None
+
+    def select(self, conda: Dict[str, tuple], tarbz2: Dict[str, tuple]) -> List[tuple]:
+        """Wire tuples of one name: .conda first, .tar.bz2 unless a .conda twin exists."""
+        removed = self.removed
+        out = [w for fn, w in conda.items() if fn not in removed]
+        for fn, w in tarbz2.items():
+            if fn in removed or (fn.endswith(".tar.bz2") and fn[:-8] + ".conda" in conda):
+                continue
+            out.append(w)
+        return out
+
+    def wire(self, name: str, tarbz2: Dict[str, Any],
+             conda: Dict[str, Any]) -> Tuple[List[tuple], List[str]]:
+        """Validate the raw entries of ``name``: (wire tuples, problems)."""
+        problems: List[str] = []
+        sections: List[Dict[str, tuple]] = [{}, {}]
+        for sec, entries in ((0, tarbz2), (1, conda)):
+            for fn, raw in entries.items():
+                w, why = self.wire_one(name, fn, raw)
+                if w is None:
+                    problems.append(why)  # type: ignore[arg-type]
+                else:
+                    sections[sec][fn] = w
+        return self.select(sections[1], sections[0]), problems
+
+    # -- records -------------------------------------------------------------------
+    def to_records(self, name: str, wires: List[tuple],
+                   problems: Sequence[str] = (), n_problems: int = 0) -> List[Any]:
+        """Records from wire tuples; reports the problems found when they were made."""
+        count = max(n_problems, len(problems))
+        if count:
+            self.skipped += count
+            more = f" (and {count - 3} more)" if count > 3 else ""
+            self.reporter.warning(
+                f"{self.channel_name}/{self.subdir}: skipped {count} invalid record(s) "
+                f"of {name}: " + "; ".join(problems[:3]) + more)
+        if self.add_pip and name == "python":
+            wires = [_with_pip(w) for w in wires]
+        return self.make(wires)
 
     def build(self, name: str, tarbz2: Dict[str, Any], conda: Dict[str, Any]) -> List[Any]:
-        out: List[Any] = []
-        problems: List[str] = []
-        removed = self.removed
-        entries: List[Tuple[str, Any]] = list(conda.items())
-        for fn, raw in tarbz2.items():
-            if fn.endswith(".tar.bz2") and fn[:-8] + ".conda" in conda:
-                continue  # prefer the .conda of the same name-version-build
-            entries.append((fn, raw))
-        for fn, raw in entries:
-            if fn in removed:
-                continue
-            why = _check(raw, name, self.check_version)
-            if why is None and raw["name"].lower() != name.lower():
-                why = f"name {raw['name']!r} does not match {name!r}"
-            if why is not None:
-                problems.append(f"{fn[:120]}: {why}")
-                continue
-            d = dict(raw)
-            for key in ("depends", "constrains"):
-                if key in d:
-                    d[key] = self._intern(d[key] or [])
-            if self.add_pip and name == "python" and d["version"].startswith(("2.", "3.")):
-                deps = d.get("depends") or []
-                if not any(dependency_name(x) == "pip" for x in deps):
-                    d["depends"] = list(deps) + ["pip"]
-            if d.get("subdir") is None:
-                d["subdir"] = self.subdir
-            d["fn"] = fn
-            d["url"] = self.base_url + fn
-            d["channel"] = self.channel_url
-            try:
-                out.append(self.make_record(d))
-            except (ValueError, TypeError, KeyError) as exc:  # the record type refused it
-                problems.append(f"{fn[:120]}: {str(exc)[:120]}")
-        if problems:
-            self.skipped += len(problems)
-            more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-            self.reporter.warning(
-                f"{self.channel_name}/{self.subdir}: skipped {len(problems)} invalid record(s) "
-                f"of {name}: " + "; ".join(problems[:3]) + more)
-        return out
+        wires, problems = self.wire(name, tarbz2, conda)
+        return self.to_records(name, wires, problems)
+
+
+def _with_pip(w: tuple) -> tuple:
+    version = w[W.I_VERSION]
+    deps = w[W.I_DEPENDS]
+    if not (isinstance(version, str) and version.startswith(("2.", "3."))):
+        return w
+    deps = () if deps is W.MISSING or not deps else tuple(deps)
+    if any(dependency_name(d) == "pip" for d in deps):
+        return w
+    return W.with_depends(w, deps + ("pip",))

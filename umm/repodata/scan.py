@@ -4,15 +4,16 @@ The scan walks the top-level object with the C scanner of the ``json``
 module, record by record, so the whole document is never materialized. The
 text is decoded as latin-1, which makes character offsets equal to byte
 offsets; names (ASCII in practice) are re-decoded as UTF-8 when needed.
-Consecutive records of one name form a *run*: the byte range
-``"fn":{...},"fn2":{...}`` inside ``packages`` or ``packages.conda``.
+Each record is handed to a callback ``on_record(section, fn, obj, name)``
+(section 0 = ``packages``, 1 = ``packages.conda``; ``name`` is None for an
+entry that is not a record object).
 """
 from __future__ import annotations
 
 import json
 import json.decoder
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from umm.repodata.errors import InvalidRepodata
 
@@ -20,14 +21,15 @@ SECTIONS = ("packages", "packages.conda")
 _WS = re.compile(r"[ \t\n\r]*")
 
 
-class ScanResult:
-    """What the scan found: per-name runs plus the small top-level values."""
+OnRecord = Callable[[int, str, Any, Optional[str]], None]
 
-    __slots__ = ("runs", "top", "n_records", "skipped")
+
+class ScanResult:
+    """The small top-level values and counts of a scanned document."""
+
+    __slots__ = ("top", "n_records", "skipped")
 
     def __init__(self) -> None:
-        # name -> list of [section, start, end] byte ranges
-        self.runs: Dict[str, List[List[int]]] = {}
         self.top: Dict[str, Any] = {}
         self.n_records = 0
         self.skipped: List[str] = []
@@ -49,9 +51,13 @@ def _name_of(obj: Any, fn: str) -> Optional[str]:
     return parts[0] if len(parts) == 3 and parts[0] else None
 
 
-def scan_repodata(data: bytes, url: str = "") -> ScanResult:
-    """Locate records of ``data`` (a repodata.json document) by package name."""
-    text = data.decode("latin-1")
+def scan_repodata(data: "bytes | str", url: str = "",
+                  on_record: Optional[OnRecord] = None) -> ScanResult:
+    """Walk ``data`` (a repodata.json document), calling ``on_record`` per record.
+
+    ``data`` is the document's bytes, or those bytes decoded as latin-1.
+    """
+    text = data.decode("latin-1") if isinstance(data, (bytes, bytearray)) else data
     scan_once = json.decoder.JSONDecoder().scan_once
     scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
     ws = _WS.match
@@ -77,12 +83,12 @@ def scan_repodata(data: bytes, url: str = "") -> ScanResult:
             pos = ws(text, pos + 1).end()
             if key in SECTIONS:
                 pos = _scan_section(text, pos, SECTIONS.index(key), res, scan_once, scanstring,
-                                    ws, fail)
+                                    ws, fail, on_record)
             else:
                 start = pos
                 try:
                     _, pos = scan_once(text, pos)
-                    res.top[key] = json.loads(data[start:pos])
+                    res.top[key] = json.loads(text[start:pos].encode("latin-1"))
                 except RecursionError:
                     pos = _skip_value(text, pos, fail)
             pos = ws(text, pos).end()
@@ -105,7 +111,7 @@ def scan_repodata(data: bytes, url: str = "") -> ScanResult:
 
 
 def _scan_section(text: str, pos: int, section: int, res: ScanResult, scan_once: Any,
-                  scanstring: Any, ws: Any, fail: Any) -> int:
+                  scanstring: Any, ws: Any, fail: Any, on_record: Optional[OnRecord]) -> int:
     if text[pos:pos + 1] == "n" and text.startswith("null", pos):
         return pos + 4
     if text[pos:pos + 1] != "{":
@@ -113,34 +119,30 @@ def _scan_section(text: str, pos: int, section: int, res: ScanResult, scan_once:
     pos = ws(text, pos + 1).end()
     if text[pos:pos + 1] == "}":
         return pos + 1
-    runs = res.runs
-    last_name: Optional[str] = None
-    last_run: Optional[List[int]] = None  # [section, start, end], extended in place
     n = 0
     while True:
         if text[pos:pos + 1] != '"':
             raise fail(pos, "expected a file name")
-        key_start = pos
         fn, pos = scanstring(text, pos + 1)
         pos = ws(text, pos).end()
         if text[pos:pos + 1] != ":":
             raise fail(pos, "expected ':'")
         pos = ws(text, pos + 1).end()
+        start = pos
         try:
             obj, pos = scan_once(text, pos)
         except RecursionError:  # absurdly deep nesting: skip this record only
             obj, pos = None, _skip_value(text, pos, fail)
         name = _name_of(obj, fn)
         n += 1
+        if not fn.isascii():
+            fn = fn.encode("latin-1").decode("utf-8", "replace")
         if name is None:
             res.skipped.append(fn)
-            last_name = None
-        elif name == last_name and last_run is not None:
-            last_run[2] = pos  # the run of this name continues
-        else:
-            last_run = [section, key_start, pos]
-            runs.setdefault(name, []).append(last_run)
-            last_name = name
+        if on_record is not None:
+            if obj.__class__ is dict and not text[start:pos].isascii():
+                obj = _redecode(obj)
+            on_record(section, fn, obj, name)
         pos = ws(text, pos).end()
         c = text[pos:pos + 1]
         if c == ",":
@@ -150,6 +152,18 @@ def _scan_section(text: str, pos: int, section: int, res: ScanResult, scan_once:
             res.n_records += n
             return pos + 1
         raise fail(pos, "expected ',' or '}'" if c else "unexpected end of document")
+
+
+def _redecode(obj: Any) -> Any:
+    """Strings decoded as latin-1 -> the UTF-8 text they really are."""
+    c = obj.__class__
+    if c is str:
+        return obj.encode("latin-1").decode("utf-8", "replace") if not obj.isascii() else obj
+    if c is list:
+        return [_redecode(x) for x in obj]
+    if c is dict:
+        return {_redecode(k): _redecode(v) for k, v in obj.items()}
+    return obj
 
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -104,10 +103,15 @@ class ShardIndex:
 
 def parse_shard(compressed: bytes, url: str, digest: str) -> Raw:
     """Verify (sha256 of the file or of its content) and decode one shard."""
-    data = decompress(compressed, url)
-    if hashlib.sha256(compressed).hexdigest() != digest and \
-            hashlib.sha256(data).hexdigest() != digest:
-        raise InvalidRepodata(url, "shard does not match its sha256")
+    if hashlib.sha256(compressed).hexdigest() == digest:
+        data = decompress(compressed, url)
+    else:  # some indexers hash the msgpack content instead of the file
+        try:
+            data = decompress(compressed, url)
+        except InvalidRepodata:
+            data = b""
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise InvalidRepodata(url, "shard does not match its sha256")
     try:
         doc = unpackb(data)
     except MsgpackError as exc:
@@ -242,7 +246,7 @@ class ShardedSubdir(SubdirSource):
         self.builder = builder
         self.reporter = reporter
         self.note = "sharded"
-        self._raw: Dict[str, Raw] = {}
+        self._wire: Dict[str, Tuple[List[tuple], List[str]]] = {}
         self._lock = threading.Lock()
         self._locks: Dict[str, threading.Lock] = {}
         self.fetched: Set[str] = set()  # names whose shard came from the network
@@ -261,19 +265,19 @@ class ShardedSubdir(SubdirSource):
                 return p
         return None
 
-    def raw(self, name: str) -> Raw:
+    def wire(self, name: str) -> Tuple[List[tuple], Sequence[str], int]:
         digest = self.index.shards.get(name)
         if digest is None:
-            return {}, {}
-        got = self._raw.get(name)
-        if got is not None:
-            return got
-        with self._name_lock(name):
-            got = self._raw.get(name)
-            if got is None:
-                got = self._load(name, digest)
-                self._raw[name] = got
-            return got
+            return [], (), 0
+        got = self._wire.get(name)
+        if got is None:
+            with self._name_lock(name):
+                got = self._wire.get(name)
+                if got is None:
+                    tarbz2, conda = self._load(name, digest)
+                    got = self.builder.wire(name, tarbz2, conda)
+                    self._wire[name] = got
+        return got[0], got[1], len(got[1])
 
     def _load(self, name: str, digest: str) -> Raw:
         url = f"{self.index.shards_url}{digest}.msgpack.zst"
@@ -313,12 +317,12 @@ class ShardedSubdir(SubdirSource):
         raise InvalidRepodata(url, last.reason, self.target.channel)
 
     def prefetch(self, names: Iterable[str]) -> None:
-        todo = [n for n in dict.fromkeys(names) if n in self.index.shards and n not in self._raw]
+        todo = [n for n in dict.fromkeys(names) if n in self.index.shards and n not in self._wire]
         if not todo:
             return
         if len(todo) == 1:
-            self.raw(todo[0])
+            self.wire(todo[0])
             return
         with ThreadPoolExecutor(max_workers=min(self.options.shard_threads, len(todo))) as pool:
-            for _ in pool.map(self.raw, todo):
+            for _ in pool.map(self.wire, todo):
                 pass

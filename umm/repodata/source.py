@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import (Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set,
+                    Tuple)
 
-from umm.repodata._compat import dependency_name
+from umm.repodata.errors import CacheError
 from umm.repodata.fetch import SubdirTarget
 from umm.repodata.index import SubdirIndex
-from umm.repodata.records import RecordBuilder
+from umm.repodata.records import RecordBuilder, dependency_name
 
-Raw = Tuple[Dict[str, Any], Dict[str, Any]]
+Raw = Tuple[Dict[str, Any], Dict[str, Any]]  # (packages, packages.conda) raw entries
 
 
 class SubdirSource:
-    """The protocol of one subdir: names, raw entries of a name, a record builder."""
+    """The protocol of one subdir: its names, the wire tuples of a name, a builder."""
 
     target: SubdirTarget
     builder: Optional[RecordBuilder]
@@ -29,7 +30,8 @@ class SubdirSource:
     def names(self) -> FrozenSet[str]:
         raise NotImplementedError
 
-    def raw(self, name: str) -> Raw:
+    def wire(self, name: str) -> Tuple[List[tuple], Sequence[str], int]:
+        """(wire tuples, problems met making them, number of problems)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -47,20 +49,22 @@ class EmptySubdir(SubdirSource):
     def names(self) -> FrozenSet[str]:
         return frozenset()
 
-    def raw(self, name: str) -> Raw:
-        return {}, {}
+    def wire(self, name: str) -> Tuple[List[tuple], Sequence[str], int]:
+        return [], (), 0
 
 
 class JsonSubdir(SubdirSource):
-    """A cached repodata.json read through its index (only asked names are parsed)."""
+    """A cached repodata.json read through its index cache (only asked names are loaded)."""
 
     def __init__(self, target: SubdirTarget, json_path: "os.PathLike[str]", index: SubdirIndex,
-                 builder: RecordBuilder, note: str = "") -> None:
+                 builder: RecordBuilder, note: str = "",
+                 rebuild: Optional[Callable[[], SubdirIndex]] = None) -> None:
         self.target = target
         self.json_path = os.fspath(json_path)
         self.index = index
         self.builder = builder
         self.note = note
+        self._rebuild = rebuild
         self._fd: Optional[int] = None
         self._lock = threading.Lock()
 
@@ -70,13 +74,24 @@ class JsonSubdir(SubdirSource):
     def _file(self) -> int:
         with self._lock:
             if self._fd is None:
-                self._fd = os.open(self.json_path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+                self._fd = os.open(self.index.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
             return self._fd
 
-    def raw(self, name: str) -> Raw:
+    def wire(self, name: str) -> Tuple[List[tuple], Sequence[str], int]:
         if name not in self.index:
-            return {}, {}
-        return self.index.read_sections(self._file(), name)
+            problems, count = self.index.problems(name)  # only invalid records
+            return [], problems, count
+        try:
+            wires = self.index.wire(self._file(), name)
+        except CacheError:
+            if self._rebuild is None:
+                raise
+            self.close()  # damaged on disk: rebuild it from the JSON once
+            with self._lock:
+                self.index, self._rebuild = self._rebuild(), None
+            wires = self.index.wire(self._file(), name)
+        problems, count = self.index.problems(name)
+        return wires, problems, count
 
     def close(self) -> None:
         with self._lock:
@@ -134,9 +149,9 @@ class ChannelSource:
             for sub in self.subdirs:
                 if sub.builder is None:
                     continue
-                tarbz2, conda = sub.raw(name)
-                if tarbz2 or conda:
-                    out.extend(sub.builder.build(name, tarbz2, conda))
+                wires, problems, count = sub.wire(name)
+                if wires or count:
+                    out.extend(sub.builder.to_records(name, wires, problems, count))
             got = tuple(out)
             self._records[name] = got
             return got
@@ -146,15 +161,16 @@ class ChannelSource:
 
     def dependency_names(self, name: str) -> Set[str]:
         """Names the records of ``name`` depend on (after loading them)."""
+        from itertools import chain
+
         out: Set[str] = set()
         cache = self._dep_names
-        for rec in self.records(name):
-            for dep in rec.depends:
-                n = cache.get(dep)
-                if n is None and dep not in cache:
-                    n = cache[dep] = dependency_name(dep)
-                if n:
-                    out.add(n)
+        for dep in set(chain.from_iterable(rec.depends for rec in self.records(name))):
+            n = cache.get(dep)
+            if n is None and dep not in cache:
+                n = cache[dep] = dependency_name(dep)
+            if n:
+                out.add(n)
         return out
 
     def prefetch(self, names: Iterable[str]) -> None:

@@ -127,3 +127,46 @@ def self_command(argv0: Optional[str] = None) -> ExeCommand:
 
 def command_words(exe: ExeCommand, *args: str) -> Tuple[str, ...]:
     return exe.argv + tuple(args)
+
+
+def _proc_exe(pid: int) -> Optional[str]:
+    try:
+        return os.path.realpath(os.readlink(f"/proc/{pid}/exe"))
+    except OSError:
+        return None
+
+
+def launcher_pid() -> Optional[int]:
+    """The pid of the onefile launcher that started this process, if any.
+
+    A onefile build (PyInstaller or Nuitka) runs as two processes: the binary the
+    user started unpacks itself and runs the real program as its child, forwarding
+    signals. The user (their shell, ``umm ps``) sees the launcher; so when our parent
+    is our own binary, the parent is who we are to the outside.
+    """
+    if not _is_frozen():
+        return None
+    ppid = os.getppid()
+    parent = _proc_exe(ppid)
+    if parent is None:
+        return None
+    mine = {os.path.realpath(p) for p in (sys.executable, self_command().argv[0]) if p}
+    return ppid if parent in mine else None
+
+
+def visible_pid() -> int:
+    """This process's pid as the user sees it (the onefile launcher's, when there is one)."""
+    return launcher_pid() or os.getpid()
+
+
+def shell_parent_pid() -> int:
+    """The pid of the process that started umm (skipping a onefile launcher)."""
+    launcher = launcher_pid()
+    if launcher is None:
+        return os.getppid()
+    try:
+        with open(f"/proc/{launcher}/stat", encoding="utf-8") as f:
+            # pid (comm) state ppid ...: comm may contain spaces and parentheses
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return os.getppid()

@@ -47,7 +47,11 @@ def shell_from_name(name: str) -> Optional[str]:
 def guess_shell(environ: Mapping[str, str],
                 ppid: Optional[int] = None) -> Tuple[Optional[str], str]:
     """(shell or None, parent process name)."""
-    parent = process_name(os.getppid() if ppid is None else ppid)
+    if ppid is None:
+        from umm.shell.exe import shell_parent_pid
+
+        ppid = shell_parent_pid()
+    parent = process_name(ppid)
     found = shell_from_name(parent) if parent else None
     if found is None and os.name == "nt":
         if environ.get("PSModulePath") and not environ.get("PROMPT"):

@@ -18,6 +18,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 from umm.reporter import NULL, Reporter
 from umm.shell.activation import Activator
+from umm.shell.exe import visible_pid
 from umm.shell.errors import (ActivationScriptError, BadEnvAssignment, CommandNotFound,
                               DetachFailed, NoCommand, PrefixNotFound, ShellError)
 from umm.shell.settings import ShellSettings
@@ -237,8 +238,9 @@ def run_command(request: RunRequest, reporter: Reporter = NULL,
     environ = dict(os.environ if environ is None else environ)
     env, cmd, exe = _prepare(request, environ, reporter)
     info = None
+    me = visible_pid()  # the onefile launcher's pid when there is one: what the user sees
     try:
-        info = procfiles.register(environ, os.getpid(), cmd, request.prefix, request.label)
+        info = procfiles.register(environ, me, cmd, request.prefix, request.label)
     except OSError as exc:
         reporter.debug(f"could not write the process file: {exc}")
     try:
@@ -255,7 +257,7 @@ def run_command(request: RunRequest, reporter: Reporter = NULL,
         return _supervise(child, tty_aware=True)
     finally:
         if info is not None:
-            procfiles.unregister(environ, os.getpid())
+            procfiles.unregister(environ, me)
 
 
 class Detached:

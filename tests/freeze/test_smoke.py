@@ -1,0 +1,59 @@
+"""build/smoke.py catches a frozen binary that misses a subcommand module."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.freeze.helpers import BUILD
+from umm.cli.main import COMMANDS
+
+FAKE = """#!/bin/sh
+# a stand-in for a frozen umm: knows every subcommand except $BROKEN
+case "$1" in
+  --version) echo {version}; exit 0 ;;
+  --help) echo "subcommands: {names}"; exit 0 ;;
+esac
+if [ "$1" = "{broken}" ]; then
+  echo "ModuleNotFoundError: No module named 'umm.cli.{broken}'" >&2; exit 1
+fi
+echo "usage: umm $1"
+"""
+
+
+def fake_umm(tmp_path, version="0.1.0", broken="", drop_from_help=""):
+    names = " ".join(n for n in COMMANDS if n != drop_from_help)
+    exe = tmp_path / "umm"
+    exe.write_text(FAKE.format(version=version, names=names, broken=broken))
+    exe.chmod(0o755)
+    return exe
+
+
+def smoke(exe, *args):
+    return subprocess.run([sys.executable, str(BUILD / "smoke.py"), str(exe), *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_complete_binary_passes(tmp_path):
+    proc = smoke(fake_umm(tmp_path), "--version", "0.1.0")
+    assert proc.returncode == 0, proc.stderr
+    assert "smoke: ok" in proc.stderr
+
+
+@pytest.mark.parametrize("kwargs,expected", [
+    ({"version": "9.9.9"}, "--version"),
+    ({"broken": "repoquery"}, "repoquery --help: exit 1"),
+    ({"drop_from_help": "constructor"}, "--help does not list constructor"),
+])
+def test_a_broken_binary_fails(tmp_path, kwargs, expected):
+    proc = smoke(fake_umm(tmp_path, **kwargs), "--version", "0.1.0")
+    assert proc.returncode == 1
+    assert expected in proc.stderr
+
+
+def test_not_executable(tmp_path):
+    f = tmp_path / "umm"
+    f.write_text("")
+    proc = smoke(f)
+    assert proc.returncode == 1 and "not an executable" in proc.stderr
