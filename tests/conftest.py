@@ -23,7 +23,9 @@ from typing import Dict, List, Optional
 
 import pytest
 
-pytest_plugins = ["tests.support.fixtures"]
+# tests.reliability.counts prints the reliability suites' counts (faults injected,
+# trials run, inputs fuzzed) at the end of the run
+pytest_plugins = ["tests.support.fixtures", "tests.reliability.counts"]
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = (REPO.parent / "shared").resolve()

@@ -109,3 +109,14 @@ class TransactionInterrupted(InstallError):
 
     def __init__(self) -> None:
         super().__init__("interrupted: the environment was restored to its previous state")
+
+
+class UnsafePackageRecord(InstallError):
+    """A record whose name, version or build would make conda-meta's file name a path."""
+
+    def __init__(self, package: str, field: str, value: str) -> None:
+        super().__init__(f"refusing to install {package!r:.80}: its {field} {value!r:.80} "
+                         "is not a plain name")
+        self.package = package
+        self.field = field
+        self.value = value

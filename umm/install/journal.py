@@ -1,28 +1,80 @@
-"""Undo log of a transaction: every change to the prefix can be rolled back.
+"""Undo log of a transaction: every change to the prefix can be rolled back,
+even after the process was killed.
 
-Files that are replaced or removed are first moved (renamed, so same filesystem
-and atomic) into ``<prefix>/.umm-rollback/<id>/``; created files and directories
-are recorded. :meth:`Journal.rollback` undoes everything in reverse order;
-:meth:`Journal.commit` drops the backups.
+Files that are replaced or removed are moved (renamed: same filesystem, atomic)
+into ``<prefix>/.umm-rollback/<id>/``; created files and directories are
+recorded. Every change is recorded *before* it is made, in memory and, once
+:meth:`Journal.persist` was called (with the prefix locked), as one line of
+``<prefix>/.umm-rollback/<id>/journal``. Undoing a change that did not happen is
+harmless (a file to delete is not there, a backup to move back does not exist),
+so a record written just before the process died is safe.
+
+:meth:`Journal.rollback` undoes everything in reverse order, cutting each undone
+line off the journal file, so a rollback that is itself killed can be finished
+later. :meth:`Journal.commit` deletes the journal file first (the commit point),
+then the backups. :func:`recover` finishes what killed processes left: it rolls
+back every journal found in a prefix (call it with the prefix locked).
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 ROLLBACK_DIR = ".umm-rollback"
+JOURNAL = "journal"
+_O_LOG = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+
+# (operation, prefix-relative path, prefix-relative backup, offset of its line or -1)
+_Op = Tuple[str, str, str, int]
 
 
 class Journal:
-    __slots__ = ("prefix", "backup_dir", "_ops", "_n")
+    __slots__ = ("prefix", "backup_dir", "_ops", "_n", "_fd", "_size", "new_prefix")
 
     def __init__(self, prefix: Path) -> None:
-        self.prefix = prefix
-        self.backup_dir = prefix / ROLLBACK_DIR / f"{os.getpid()}-{id(self):x}"
-        self._ops: List[Tuple[str, str, str]] = []
+        self.prefix = Path(prefix)
+        self.backup_dir = self.prefix / ROLLBACK_DIR / f"{os.getpid()}-{id(self):x}"
+        self._ops: List[_Op] = []
         self._n = 0
+        self._fd: Optional[int] = None
+        self._size = 0
+        self.new_prefix = False
+
+    # -- recording -------------------------------------------------------------
+    def _rel(self, path: "os.PathLike[str] | str") -> str:
+        return os.path.relpath(os.fspath(path), self.prefix)
+
+    def _record(self, op: str, path: "os.PathLike[str] | str", extra: str = "") -> None:
+        rel = self._rel(path)
+        offset = -1
+        if self._fd is not None:
+            offset = self._size
+            line = (json.dumps([op, rel, extra]) + "\n").encode("utf-8", "surrogateescape")
+            os.write(self._fd, line)
+            self._size += len(line)
+        self._ops.append((op, rel, extra, offset))
+
+    def persist(self) -> None:
+        """Log every further change to the journal file (the prefix must be locked).
+
+        Changes made before (the prefix and ``conda-meta`` created to hold the
+        lock) stay in memory only: a later process recovering this journal holds
+        its lock in that very ``conda-meta``. A prefix this transaction created is
+        noted, so ``umm doctor --fix`` can remove what remains of it.
+        """
+        if self._fd is not None:
+            return
+        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.backup_dir / JOURNAL, _O_LOG, 0o644)
+        self._size = os.fstat(self._fd).st_size
+        if any(op == "mkdir" and rel == "." for op, rel, _, _ in self._ops):
+            self.new_prefix = True
+            line = (json.dumps(["newprefix", ".", ""]) + "\n").encode()
+            os.write(self._fd, line)
+            self._size += len(line)
 
     def _backup_path(self) -> Path:
         if self._n == 0:
@@ -33,81 +85,209 @@ class Journal:
     def makedirs(self, directory: Path) -> None:
         """Create ``directory`` and missing parents, recording each one created."""
         missing: List[Path] = []
-        d = directory
+        d = Path(directory)
         while not os.path.lexists(d):
             missing.append(d)
             d = d.parent
         for m in reversed(missing):
+            self._record("mkdir", m)
             try:
                 os.mkdir(m)
-            except FileExistsError:  # another linking thread made it first
+            except FileExistsError:  # another linking thread of ours made it first
                 if not os.path.isdir(m):
                     raise
-                continue
-            self._ops.append(("mkdir", str(m), ""))
 
-    def created(self, path: Path) -> None:
-        self._ops.append(("created", str(path), ""))
+    def created(self, path: "os.PathLike[str] | str") -> None:
+        """``path`` is about to be created (or just was) by this transaction."""
+        self._record("created", path)
 
-    def move_away(self, path: Path) -> None:
+    def move_away(self, path: "os.PathLike[str] | str") -> None:
         """Move an existing file, symlink or directory out of the way (restorable)."""
         dst = self._backup_path()
+        self._record("moved", path, self._rel(dst))
         os.rename(path, dst)
-        self._ops.append(("moved", str(path), str(dst)))
 
-    def removed_dir(self, path: Path) -> None:
-        """An empty directory was removed (rollback recreates it)."""
-        self._ops.append(("rmdir", str(path), ""))
+    def removing_dir(self, path: "os.PathLike[str] | str") -> None:
+        """An empty directory is about to be removed (rollback recreates it)."""
+        self._record("rmdir", path)
 
+    # kept for callers recording after the fact
+    removed_dir = removing_dir
+
+    # -- ending ------------------------------------------------------------------
     def rollback(self) -> List[str]:
         """Undo every recorded change; returns the problems met (best effort)."""
-        problems: List[str] = []
-        for op, path, extra in reversed(self._ops):
-            try:
-                if op == "created":
-                    if os.path.lexists(path):
-                        if os.path.isdir(path) and not os.path.islink(path):
-                            shutil.rmtree(path)
-                        else:
-                            os.unlink(path)
-                elif op == "mkdir":
-                    if os.path.isdir(path) and not os.path.islink(path):
-                        try:
-                            os.rmdir(path)
-                        except OSError:
-                            shutil.rmtree(path)
-                elif op == "moved":
-                    os.makedirs(os.path.dirname(path), exist_ok=True)
-                    if os.path.lexists(path):
-                        if os.path.isdir(path) and not os.path.islink(path):
-                            shutil.rmtree(path)
-                        else:
-                            os.unlink(path)
-                    os.rename(extra, path)
-                elif op == "rmdir":
-                    os.makedirs(path, exist_ok=True)
-            except OSError as exc:
-                problems.append(f"{op} {path}: {exc}")
+        problems = _undo(self.prefix, self._ops, self._fd)
         self._ops.clear()
+        self._close()
         self._cleanup()
         return problems
 
     def commit(self) -> None:
         self._ops.clear()
+        self._close()
+        try:
+            os.unlink(self.backup_dir / JOURNAL)  # the commit point
+        except FileNotFoundError:
+            pass
         self._cleanup()
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def _cleanup(self) -> None:
         if self.backup_dir.exists():
             shutil.rmtree(self.backup_dir, ignore_errors=True)
-        parent = self.backup_dir.parent
         try:
-            parent.rmdir()
+            self.backup_dir.parent.rmdir()
         except OSError:
             pass
 
 
-def clean_stale(prefix: Path) -> None:
-    """Remove backups left by a process that died before finishing (SIGKILL)."""
-    d = prefix / ROLLBACK_DIR
-    if d.is_dir():
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
+
+
+def _undo_one(prefix: Path, op: str, rel: str, extra: str) -> None:
+    path = os.path.normpath(os.path.join(prefix, rel))
+    if op == "created":
+        if os.path.lexists(path):
+            _remove(path)
+    elif op == "mkdir":
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)  # made by this transaction: all inside is ours too
+    elif op == "moved":
+        backup = os.path.join(prefix, extra)
+        if os.path.lexists(backup):  # else the move never happened, or was undone
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if os.path.lexists(path):
+                _remove(path)
+            os.rename(backup, path)
+    elif op == "rmdir":
+        os.makedirs(path, exist_ok=True)
+
+
+def _undo(prefix: Path, ops: List[_Op], fd: Optional[int]) -> List[str]:
+    problems: List[str] = []
+    for op, rel, extra, offset in reversed(ops):
+        try:
+            _undo_one(prefix, op, rel, extra)
+        except OSError as exc:
+            problems.append(f"{op} {rel}: {exc}")
+        if fd is not None and offset >= 0:
+            try:
+                os.ftruncate(fd, offset)  # done: a later recovery will not redo it
+            except OSError:
+                pass
+    return problems
+
+
+# -- recovery -----------------------------------------------------------------------
+class Interrupted:
+    """A transaction a killed process left in a prefix (immutable)."""
+
+    __slots__ = ("directory", "pid", "changes", "new_prefix")
+
+    def __init__(self, directory: Path, pid: Optional[int], changes: int,
+                 new_prefix: bool) -> None:
+        object.__setattr__(self, "directory", directory)
+        object.__setattr__(self, "pid", pid)
+        object.__setattr__(self, "changes", changes)
+        object.__setattr__(self, "new_prefix", new_prefix)
+
+    def __setattr__(self, key: str, value: object) -> None:
+        raise AttributeError("Interrupted is immutable")
+
+    def __repr__(self) -> str:
+        return f"Interrupted({self.directory.name}, {self.changes} changes)"
+
+
+def _read(journal: Path) -> List[_Op]:
+    ops: List[_Op] = []
+    try:
+        data = journal.read_bytes()
+    except OSError:
+        return ops
+    offset = 0
+    for raw in data.split(b"\n"):
+        start, offset = offset, offset + len(raw) + 1
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw.decode("utf-8", "surrogateescape"))
+            op, rel, extra = str(item[0]), str(item[1]), str(item[2])
+        except (ValueError, IndexError, TypeError):
+            continue  # a line cut short by the kill: its change never started
+        if os.path.isabs(rel) or ".." in rel.split(os.sep) or rel in ("", ".") or \
+                (extra and (os.path.isabs(extra) or ".." in extra.split(os.sep))):
+            continue  # never touch anything outside the prefix
+        ops.append((op, rel, extra, start))
+    return ops
+
+
+def pending(prefix: "os.PathLike[str] | str") -> List[Interrupted]:
+    """Transactions killed before they committed or finished rolling back."""
+    root = Path(prefix) / ROLLBACK_DIR
+    out: List[Interrupted] = []
+    try:
+        entries = sorted(os.listdir(root))
+    except OSError:
+        return out
+    for name in entries:
+        d = root / name
+        journal = d / JOURNAL
+        if not journal.is_file():
+            continue
+        ops = _read(journal)
+        pid_text = name.split("-", 1)[0]
+        out.append(Interrupted(d, int(pid_text) if pid_text.isdigit() else None,
+                               sum(1 for op in ops if op[0] != "newprefix"),
+                               any(op[0] == "newprefix" for op in ops)))
+    return out
+
+
+def recover(prefix: "os.PathLike[str] | str", keep: Optional[Path] = None) -> List[Interrupted]:
+    """Roll back every interrupted transaction of ``prefix`` (which must be locked).
+
+    Backup directories without a journal (their transaction committed or rolled
+    back, and the process died while deleting them) are removed. ``keep`` is the
+    backup directory of the caller's own journal. Returns what was rolled back.
+    """
+    p = Path(prefix)
+    root = p / ROLLBACK_DIR
+    done: List[Interrupted] = []
+    try:
+        entries = sorted(os.listdir(root))
+    except OSError:
+        return done
+    found = {i.directory.name: i for i in pending(p)}
+    for name in entries:
+        d = root / name
+        if keep is not None and d == keep:
+            continue
+        journal = d / JOURNAL
+        if journal.is_file():
+            ops = [op for op in _read(journal) if op[0] != "newprefix"]
+            fd = os.open(journal, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
+            try:
+                _undo(p, ops, fd)
+            finally:
+                os.close(fd)
+            if name in found:
+                done.append(found[name])
         shutil.rmtree(d, ignore_errors=True)
+    try:
+        root.rmdir()
+    except OSError:
+        pass
+    return done
+
+
+def clean_stale(prefix: Path) -> None:
+    """Roll back what killed processes left (kept for older callers)."""
+    recover(prefix)

@@ -240,6 +240,7 @@ class Linker:
                 return data
             self._ensure_dir(pkg, os.path.dirname(rel), rel)
             self._make_room(pkg, rel, dst)
+            self.journal.created(dst)  # recorded first: a kill may come at any point
             if entry.path_type == SOFTLINK and os.path.islink(src):
                 os.symlink(os.readlink(src), dst)
             elif entry.prefix_placeholder and not entry.no_link:
@@ -248,7 +249,6 @@ class Linker:
                 shutil.copy2(src, dst, follow_symlinks=False)
             else:
                 self._place(src, dst)
-            self.journal.created(dst)  # type: ignore[arg-type]
         except (PathConflictError, BinaryPrefixTooLong):
             raise
         except FileNotFoundError as exc:
@@ -282,15 +282,17 @@ class Linker:
             name, module, func = parse_entry_point(text)
         except ValueError as exc:
             raise LinkError(pkg, text, str(exc)) from None
+        if "/" in name or "\\" in name or name in (".", ".."):
+            raise LinkError(pkg, text, "an entry point's name must be a plain file name")
         rel = f"{python.bin_dir}/{name}"
         dst = self.prefix / rel
         self._ensure_dir(pkg, os.path.dirname(rel), rel)
         self._make_room(pkg, rel, str(dst))
         python_path = os.path.join(self.text_prefix, python.executable)
         body = entry_point_script(python_path, module, func).encode()
+        self.journal.created(dst)
         with open(dst, "wb") as f:
             f.write(body)
-        self.journal.created(dst)
         os.chmod(dst, 0o755)
         self.owners[rel] = pkg
         return rel, {"_path": rel, "path_type": ENTRY_POINT,

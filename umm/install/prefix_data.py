@@ -13,6 +13,12 @@ CONDA_META = "conda-meta"
 
 
 def record_filename(name: str, version: str, build: str) -> str:
+    """``conda-meta``'s file name for a record; refuses parts that would make it a path."""
+    from umm.install.errors import UnsafePackageRecord
+
+    for field, value in (("name", name), ("version", version), ("build", build)):
+        if "/" in value or "\\" in value or "\0" in value or value in (".", ".."):
+            raise UnsafePackageRecord(name, field, value)
     return f"{name}-{version}-{build}.json"
 
 
@@ -49,7 +55,10 @@ class PrefixData:
                 with open(path, "rb") as f:
                     data = json.load(f)
                 rec = PrefixRecord.from_json(data)
-            except (OSError, ValueError, TypeError) as exc:
+                for field in ("name", "version", "build"):
+                    if not isinstance(data.get(field), str):
+                        raise ValueError(f"its {field} is not a string")
+            except (OSError, ValueError, TypeError, RecursionError) as exc:
                 raise CorruptPrefixRecord(str(path), str(exc)) from None
             records[rec.name] = rec
             files[rec.name] = fname

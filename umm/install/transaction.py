@@ -21,7 +21,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Un
 from umm.specs.records import PrefixRecord
 from umm.install.errors import InstallError, LinkError, TransactionInterrupted
 from umm.install.history import HistoryEntry, dist_str, format_revision
-from umm.install.journal import Journal, clean_stale
+from umm.install.journal import Journal, recover
 from umm.install.link import Linker, LinkOptions, target_paths
 from umm.install.lock import PrefixLock
 from umm.install.noarch import PythonInfo, compile_pyc
@@ -147,7 +147,7 @@ def execute(prefix: "os.PathLike[str] | str", *,
     tx.in_order = in_order
     journal = tx.journal
     journal.makedirs(p / CONDA_META)
-    lock = PrefixLock(p, lock_timeout)
+    lock = PrefixLock(p, lock_timeout, reporter)
     try:
         lock.acquire()
     except BaseException:
@@ -155,7 +155,16 @@ def execute(prefix: "os.PathLike[str] | str", *,
         raise
     if lock.created:
         journal.created(lock.path)
-    clean_stale(p)
+    try:
+        recovered = recover(p)  # what killed processes left, before anything else
+        journal.persist()
+    except BaseException:
+        journal.rollback()
+        lock.release()
+        raise
+    for item in recovered:
+        reporter.warning(f"rolled back an interrupted transaction of {p} "
+                         f"(process {item.pid or '?'}, {item.changes} changes)")
     try:
         with _interruptible():
             result = tx.run(unlink, link, history)
@@ -207,12 +216,17 @@ class _Transaction:
             history: Optional[HistoryEntry]) -> TransactionResult:
         pd = PrefixData.load(self.prefix)
         installed = pd.records()
+        if not os.path.lexists(self.prefix / ".messages.txt"):  # link scripts may write it
+            self.journal.created(self.prefix / ".messages.txt")
         unlink_names: List[str] = []
         for item in unlink:
             name = item if isinstance(item, str) else (
                 item["name"] if isinstance(item, dict) else item.name)
             if name in installed and name not in unlink_names:
                 unlink_names.append(name)
+        for req in link:  # before anything changes: a record must not name a path
+            record_filename(req.name, str(req.record.get("version", "")),
+                            str(req.record.get("build", "")))
         link_names = {req.name for req in link}
         # a package linked again (upgrade, reinstall) is unlinked first
         for name in sorted(link_names):
@@ -316,8 +330,8 @@ class _Transaction:
             full = self.prefix / d
             try:
                 if os.path.isdir(full) and not os.path.islink(full) and not os.listdir(full):
+                    self.journal.removing_dir(full)
                     os.rmdir(full)
-                    self.journal.removed_dir(full)
             except OSError:
                 pass
         self.reporter.finish("unlink", name)
@@ -360,11 +374,12 @@ class _Transaction:
             return
         for _, rel in sources:
             self.journal.makedirs(self.prefix / os.path.dirname(rel) / "__pycache__")
+            self.journal.created(self.prefix / python.pyc_path(rel))
         self.reporter.start("link", "pyc", "Compiling .pyc files", len(sources))
         compiled, failed = compile_pyc(self.prefix, python, [rel for _, rel in sources])
         done = {}
         for pyc in compiled:
-            self.journal.created(self.prefix / pyc)
+            self.journal.created(self.prefix / pyc)  # (again, if its name was foreseen)
             head, _, tail = pyc.rpartition("/__pycache__/")
             done[f"{head}/{tail.split('.', 1)[0]}.py" if head else tail.split(".", 1)[0] + ".py"] = pyc
         for rec, rel in sources:
@@ -410,8 +425,9 @@ class _Transaction:
         path = self.prefix / CONDA_META / record_filename(rec["name"], str(rec["version"]), rec["build"])
         if os.path.lexists(path):
             self.journal.move_away(path)
-        write_json_atomic(path, rec)
+        self.journal.created(path.parent / f".{path.name}.{os.getpid()}.tmp")
         self.journal.created(path)
+        write_json_atomic(path, rec)
 
     def _append_history(self, entry: HistoryEntry, removed: List[Dict[str, Any]],
                         added: List[Dict[str, Any]]) -> None:
@@ -421,6 +437,6 @@ class _Transaction:
             old = path.read_bytes()
             self.journal.move_away(path)
         text = format_revision(entry, [dist_str(r) for r in removed], [dist_str(r) for r in added])
+        self.journal.created(path)
         with open(path, "wb") as f:
             f.write(old + text.encode())
-        self.journal.created(path)

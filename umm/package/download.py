@@ -34,6 +34,7 @@ from umm.reporter import NULL, Reporter
 
 CHUNK = 1 << 18
 PARTIAL = ".partial"
+_RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 def _mask(url: str) -> str:
@@ -174,6 +175,14 @@ class Downloader:
         backoff = getattr(self.client, "backoff", None)
         return backoff(attempt) if backoff is not None else min(30.0, 2.0 ** attempt)
 
+    def _retry_delay(self, exc: Any, attempt: int) -> float:
+        """``Retry-After`` of a 429/503 (capped), else the backoff."""
+        after = getattr(exc, "retry_after", None)
+        if after is not None and exc.status in (429, 503):
+            cap = getattr(getattr(self.client, "options", None), "retry_after_cap", 60.0)
+            return min(float(after), float(cap))
+        return self._backoff(attempt)
+
     # -- one file ----------------------------------------------------------
     def fetch(self, req: DownloadRequest) -> DownloadResult:
         key = req.label
@@ -291,16 +300,23 @@ class Downloader:
                 attempts += 1
                 headers = {"Range": f"bytes={offset}-"} if offset else {}
                 try:
-                    resp = self.client.request("GET", req.url, headers)
+                    # one retry budget for everything (connection, status, body): the
+                    # client must not retry on its own as well, or tries multiply
+                    resp = self.client.request("GET", req.url, headers, max_retries=0)
                 except HttpError as exc:
                     if exc.status == 416 and offset:
                         if req.size is not None and offset == req.size:
                             break  # we already had everything
                         raise _Restart() from None
+                    if exc.status in _RETRY_STATUSES and attempts <= self.retries:
+                        self.reporter.debug(f"{req.label}: {exc}; retrying")
+                        self._sleep(self._retry_delay(exc, attempts - 1))
+                        continue
                     raise DownloadError(_mask(req.url), _reason(exc), exc.status) from None
                 except NetError as exc:
                     if attempts > self.retries:
                         raise DownloadError(_mask(req.url), _reason(exc)) from None
+                    self.reporter.debug(f"{req.label}: {exc}; retrying")
                     self._sleep(self._backoff(attempts - 1))
                     continue
                 try:
