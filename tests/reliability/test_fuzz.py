@@ -146,13 +146,15 @@ def test_package_records(tally) -> None:
 
 
 def test_plain_spec_files(tally, tmp_path: Path) -> None:
-    from umm.cli._install import parse_specs, read_spec_files
+    # the way `-f specs.txt` reads them (umm.cli._specfiles -> umm.envfile)
+    from umm.cli._install import parse_specs
+    from umm.envfile import load_spec_files
 
     path = tmp_path / "specs.txt"
 
     def check(data: bytes) -> None:
         path.write_bytes(data)
-        parse_specs(read_spec_files([str(path)]))
+        parse_specs(load_spec_files([str(path)], "linux-64").specs)
 
     text_lines = st.lists(spec_text, max_size=6).map(lambda ls: "\n".join(ls).encode(
         "utf-8", "surrogateescape"))

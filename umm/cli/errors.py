@@ -59,4 +59,6 @@ def _emit_error(args, text: str, exc: BaseException) -> None:
 
         doc = {"success": False, "error": text, "error_type": exc.__class__.__name__}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-    sys.stderr.write(f"error: {text}\n" if not getattr(exc, "multiline", False) else text + "\n")
+    # a multi-line error (a solver explanation) is printed whole, its first line
+    # marked like any other error: "error: Could not solve ...", then the tree
+    sys.stderr.write(f"error: {text}\n")
