@@ -74,7 +74,12 @@ def _entries(items: Any, what: str, path: str, allow_pip: bool) -> Tuple[List[En
                 raise InvalidEnvironmentFile(path, f"selector {sel} must be followed by one spec")
             deps.append((sel, value.strip()))
         else:
-            raise InvalidEnvironmentFile(path, f"unsupported entry in '{what}': {item!r}")
+            import reprlib  # a short repr: an entry may be huge (YAML aliases)
+
+            short = reprlib.Repr()
+            short.maxlevel, short.maxlist, short.maxdict = 2, 4, 4
+            raise InvalidEnvironmentFile(path, f"unsupported entry in '{what}': "
+                                               f"{short.repr(item)[:200]}")
     return deps, pip
 
 
