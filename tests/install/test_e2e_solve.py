@@ -178,6 +178,35 @@ def test_remove_with_dependents_prune_and_force(umm_env: UmmEnv, channel: Channe
     assert '# remove specs: ["app"]' in history
 
 
+def test_inconsistent_env_is_kept_as_it_is(umm_env: UmmEnv, channel: ChannelServer) -> None:
+    prefix = umm_env.root_prefix / "envs" / "inc"
+    _umm(umm_env, channel, "create", "-n", "inc", "app", "other", "b=1.0", "-y", check=True)
+    _umm(umm_env, channel, "remove", "-n", "inc", "lib", "--force", "-y", check=True)
+    # app misses lib now: other commands warn, leave app alone and do not bring lib back
+    proc = _umm(umm_env, channel, "remove", "-n", "inc", "other", "-y", check=True)
+    assert "app-1.0-0 needs lib, which is not installed" in proc.stderr
+    proc = _umm(umm_env, channel, "install", "-n", "inc", "a", "-y", check=True)
+    assert _versions(umm_env, "inc") == {"app": "1.0", "a": "2.0", "b": "1.0"}
+    # a reinstall of the broken package writes its real record back
+    _umm(umm_env, channel, "install", "-n", "inc", "app", "--force-reinstall", "-y", check=True)
+    meta = json.loads(next((prefix / "conda-meta").glob("app-1.0-0.json")).read_text())
+    assert meta["depends"] == ["lib"] and not any(k.startswith("umm_") for k in meta)
+    # updating everything repairs it
+    _umm(umm_env, channel, "update", "-n", "inc", "--all", "-y", check=True)
+    assert _versions(umm_env, "inc") == {"app": "1.0", "a": "2.0", "b": "2.0", "lib": "1.0"}
+
+
+def test_force_reinstall(umm_env: UmmEnv, channel: ChannelServer) -> None:
+    prefix = umm_env.root_prefix / "envs" / "fr"
+    _umm(umm_env, channel, "create", "-n", "fr", "app", "-y", check=True)
+    (prefix / "share/lib/version.txt").unlink()
+    proc = _umm(umm_env, channel, "install", "-n", "fr", "lib", "--force-reinstall", "-y", check=True)
+    assert "Reinstall: 1 packages" in proc.stdout
+    assert (prefix / "share/lib/version.txt").read_text() == "1.0\n"
+    meta = json.loads(next((prefix / "conda-meta").glob("lib-1.0-0.json")).read_text())
+    assert meta["requested_spec"] == "lib" and meta["files"] == ["share/lib/version.txt"]
+
+
 def test_freeze_installed(umm_env: UmmEnv, channel: ChannelServer) -> None:
     _umm(umm_env, channel, "create", "-n", "fr", "a=1.0", "-y", check=True)
     dry = json.loads(_umm(umm_env, channel, "install", "-n", "fr", "c", "--dry-run", "--json",

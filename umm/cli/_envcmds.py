@@ -51,6 +51,7 @@ def _update(args: argparse.Namespace, cfg: Any, files: Any, prefix: str, job: An
         after()
         return 0
     specs = ix.parse_specs(spec_texts)
+    installed = ix.as_found(installed, job.reporter)
     # --prune: only the file's specs count as requested
     records = ix.mark_requested(installed, {s.name: str(s) for s in specs}) if args.prune \
         else list(installed.values())

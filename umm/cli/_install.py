@@ -70,6 +70,71 @@ def installed_records(prefix: str) -> Dict[str, Any]:
     return PrefixData.load(prefix).records()
 
 
+def as_found(installed: Dict[str, Any], reporter: Reporter) -> Dict[str, Any]:
+    """The installed records for solving an environment that may be inconsistent
+    (``--no-deps``, ``remove --force``): a dependency no installed package satisfies is
+    left out of that record, with a warning, so the package stays as it is unless the
+    request touches it (as libsolv treats installed packages). :func:`solve` then takes
+    such a record as it is rather than the channel's copy of that build, unless that
+    package is being updated (which repairs it)."""
+    from umm.specs import MatchSpec
+    from umm.specs.records import PrefixRecord
+
+    out = dict(installed)
+    for name, rec in installed.items():
+        keep, broken = [], []
+        for dep in rec.depends:
+            try:
+                spec = MatchSpec.parse(dep)
+            except ValueError:
+                keep.append(dep)
+                continue
+            have = installed.get(spec.name)
+            if spec.name.startswith("__") or (have is not None and spec.matches(have)):
+                keep.append(dep)
+            else:
+                broken.append(dep)
+        if broken:
+            reporter.warning(f"{rec.dist_name} needs {', '.join(broken)}, which is not "
+                             "installed: the environment is inconsistent")
+            out[name] = PrefixRecord.from_json(dict(rec.to_json(), depends=keep,
+                                                    **{RELAXED: broken}))
+    return out
+
+
+RELAXED = "umm_missing_depends"  # marks a record :func:`as_found` relaxed (never written)
+
+
+def unrelaxed(rec: Any) -> Any:
+    """``rec`` as it was before :func:`as_found` relaxed it."""
+    if not rec.get(RELAXED):
+        return rec
+    doc = rec.to_json()
+    doc["depends"] = list(doc.get("depends") or ()) + list(doc.pop(RELAXED))
+    return type(rec).from_json(doc)
+
+
+class _Hiding:
+    """A record source without the builds of ``hidden`` (name -> installed record)."""
+
+    def __init__(self, inner: Any, hidden: Dict[str, Any]) -> None:
+        self.inner = inner
+        self.hidden = hidden
+        self.channel = inner.channel
+
+    def records(self, name: str) -> Sequence[Any]:
+        recs = self.inner.records(name)
+        rec = self.hidden.get(name)
+        if rec is None:
+            return recs
+        from umm.solver.candidates import same_package
+
+        return [r for r in recs if not same_package(rec, r)]
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.inner, attr)
+
+
 def http_client(cfg: Any) -> Any:
     """An ``umm.net.HttpClient`` from the configuration's network keys."""
     from umm.cli.auth import credentials
@@ -167,6 +232,13 @@ def solve(cfg: Any, sources: Sequence[Any], specs: Sequence[Any],
     from umm.solver import SolveRequest
     from umm.solver import solve as run_solver
 
+    installed = list(installed)
+    # a package being updated gets its channel's record back (the missing dependencies)
+    updating = set(update_names)
+    relaxed = {} if update_all else \
+        {r.name: r for r in installed if r.get(RELAXED) and r.name not in updating}
+    if relaxed:
+        sources = [_Hiding(src, relaxed) for src in sources]
     req = SolveRequest(
         sources=sources, specs=specs, installed=installed,
         virtual=virtual_package_records(cfg), pins=pins, remove=remove,
@@ -445,8 +517,9 @@ class Job:
 
         # link_record(record, extracted_dir): the record to link (explicit installs
         # take the cache's complete repodata_record.json)
-        requests = [LinkRequest(link_record(r, dirs[r]) if link_record else r, dirs[r],
-                                spec_of(r), os.path.join(os.path.dirname(dirs[r]), r.fn))
+        requests = [LinkRequest(link_record(r, dirs[r]) if link_record else unrelaxed(r),
+                                dirs[r], spec_of(r),
+                                os.path.join(os.path.dirname(dirs[r]), r.fn))
                     for r in tx.to_link]
         lo = LinkOptions(always_copy=bool(cfg.get("always_copy")),
                          allow_softlinks=bool(cfg.get("allow_softlinks")),

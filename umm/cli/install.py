@@ -44,7 +44,7 @@ def _run(args: argparse.Namespace, cfg: Any, files: Any, prefix: str, job: Any) 
         raise UsageError("no package specs given: umm install [options] SPEC ...")
     specs = ix.parse_specs(spec_texts)
     job.banner()
-    installed = ix.installed_records(prefix)
+    installed = ix.as_found(ix.installed_records(prefix), job.reporter)
     client = ix.http_client(cfg)
     sources = ix.sources_for(cfg, client, job.reporter)
     # installed packages stay as they are unless a spec or a dependency needs a change

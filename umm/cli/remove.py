@@ -59,6 +59,7 @@ def _run(args: argparse.Namespace, cfg: Any, prefix: str, job: Any) -> int:
         tx = ix.plan(installed.values(), keep)
         records = list(installed.values())
     else:
+        installed = ix.as_found(installed, job.reporter)
         wanted = {n: s for n, s in ix.requested(prefix, installed).items() if n not in names}
         prune = bool(args.prune) and bool(wanted)
         records = ix.mark_requested(installed, wanted) if prune else list(installed.values())

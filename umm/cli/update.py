@@ -51,6 +51,7 @@ def _run(args: argparse.Namespace, cfg: Any, files: Any, prefix: str, job: Any) 
     if missing and not args.update_all:
         raise ix.PackageNotInstalled(missing, prefix)
     job.banner()
+    installed = ix.as_found(installed, job.reporter)
     # what the user asked for (the history and now) stays; with pruning, what no longer
     # serves it goes (an env that knows of no request at all is not pruned)
     wanted = ix.requested(prefix, installed)
