@@ -67,7 +67,8 @@ def _channels(env: UmmEnv, name: str) -> Dict[str, str]:
     return {d["name"]: d["base_url"] for d in listed}
 
 
-def test_unsatisfiable_explains_and_leaves_env_alone(umm_env: UmmEnv, channel: ChannelServer) -> None:
+def test_unsatisfiable_explains_and_leaves_env_alone(umm_env: UmmEnv,
+                                                     channel: ChannelServer) -> None:
     prefix = umm_env.root_prefix / "envs" / "u"
     _umm(umm_env, channel, "create", "-n", "u", "a=1.0", "-y", check=True)
     before = snapshot(prefix)
@@ -91,7 +92,8 @@ def test_strict_flexible_and_disabled_priority(umm_env: UmmEnv, tmp_path: Path,
     umm_env.environ["MAMBA_ADD_PIP_AS_PYTHON_DEPENDENCY"] = "false"
     builder.write_channel(channel_server.root, [_pkg("foo", "1.0"), _pkg("bar", "1.0")])
     second = make_channel_server(builder.write_channel(
-        tmp_path / "second", [_pkg("foo", "2.0"), _pkg("bar", "2.0"), _pkg("baz", "1.0", ["foo >=2"])]))
+        tmp_path / "second",
+        [_pkg("foo", "2.0"), _pkg("bar", "2.0"), _pkg("baz", "1.0", ["foo >=2"])]))
     both = ("-c", channel_server.url, "-c", second.url, "--override-channels")
 
     def create(name: str, *args: str, check: bool = False):
@@ -200,7 +202,8 @@ def test_force_reinstall(umm_env: UmmEnv, channel: ChannelServer) -> None:
     prefix = umm_env.root_prefix / "envs" / "fr"
     _umm(umm_env, channel, "create", "-n", "fr", "app", "-y", check=True)
     (prefix / "share/lib/version.txt").unlink()
-    proc = _umm(umm_env, channel, "install", "-n", "fr", "lib", "--force-reinstall", "-y", check=True)
+    proc = _umm(umm_env, channel, "install", "-n", "fr", "lib", "--force-reinstall", "-y",
+                check=True)
     assert "Reinstall: 1 packages" in proc.stdout
     assert (prefix / "share/lib/version.txt").read_text() == "1.0\n"
     meta = json.loads(next((prefix / "conda-meta").glob("lib-1.0-0.json")).read_text())
@@ -270,7 +273,8 @@ def test_json_actions_after_a_real_solve(umm_env: UmmEnv, channel: ChannelServer
     assert fetched["app"]["url"] == f"{channel.url}/noarch/app-1.0-0.conda"
     assert _versions(umm_env, "js") == {"a": "2.0", "app": "1.0", "lib": "1.0"}
     # nothing to do: a document all the same
-    doc = json.loads(_umm(umm_env, channel, "install", "-n", "js", "app", "--json", check=True).stdout)
+    doc = json.loads(_umm(umm_env, channel, "install", "-n", "js", "app", "--json",
+                          check=True).stdout)
     assert doc["success"] is True and "LINK" not in doc["actions"]
     assert doc["message"] == "All requested packages already installed"
 

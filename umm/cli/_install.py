@@ -435,26 +435,24 @@ class Job:
 
     def run(self, tx: "Transaction", specs: Sequence[str] = (), *,
             history_update: Sequence[str] = (), history_remove: Sequence[str] = (),
-            spec_label: str = "Updating specs", requested_specs: Optional[Dict[str, str]] = None,
-            client: Any = None, on_success: Any = None, on_failure: Any = None,
-            before_link: Any = None, link_record: Any = None) -> int:
-        """Show ``tx``, ask, fetch and link it. ``requested_specs``: name -> the spec
-        recorded as ``requested_spec`` for records linked again (default: the specs
-        given now; other names keep what their installed record says)."""
+            spec_label: str = "Updating specs", client: Any = None, on_success: Any = None,
+            on_failure: Any = None, before_link: Any = None, link_record: Any = None) -> int:
+        """Show ``tx``, ask, fetch and link it (``link_record(record, extracted_dir)``:
+        the record to link instead of the planned one)."""
         import json
 
         from umm.ui.transaction import json_actions, render
 
         cfg = self.cfg
+        link = [unrelaxed(r) for r in tx.to_link]
         is_cached = cached_check(cfg)
         if not self.json and not self.quiet:
             self.emit(render(changes(tx), self.prefix, list(specs), spec_label, cached=is_cached))
         dry = bool(cfg.get("dry_run"))
-        to_fetch = [r for r in tx.to_link if not is_cached(r)]
-        doc: Dict[str, Any] = {"actions": json_actions(self.prefix, tx.to_unlink, tx.to_link,
-                                                       to_fetch),
+        to_fetch = [r for r in link if not is_cached(r)]
+        doc: Dict[str, Any] = {"actions": json_actions(self.prefix, tx.to_unlink, link, to_fetch),
                                "dry_run": dry, "prefix": self.prefix, "success": True}
-        if not tx.to_link and not tx.to_unlink:
+        if not link and not tx.to_unlink:
             if self.json:
                 doc["message"] = "All requested packages already installed"
                 sys.stdout.write(json.dumps(doc, indent=4) + "\n")
@@ -470,7 +468,7 @@ class Job:
         if not confirm(cfg):
             raise Cancelled("Aborted.")
         try:
-            dirs = fetch(cfg, tx.to_link, client or http_client(cfg), self.reporter)
+            dirs = fetch(cfg, link, client or http_client(cfg), self.reporter)
             if cfg.get("download_only"):
                 self.emit("Download only: packages are in the cache, the environment is "
                           "unchanged.\n")
@@ -479,8 +477,7 @@ class Job:
                 return 0
             if before_link is not None:
                 before_link()
-            self._execute(tx, specs, requested_specs, dirs, link_record, history_update,
-                          history_remove)
+            self._execute(tx, link, specs, dirs, link_record, history_update, history_remove)
         except BaseException:
             if on_failure is not None:
                 on_failure()
@@ -498,15 +495,14 @@ class Job:
             self.emit("\nTransaction finished\n\n")
         return 0
 
-    def _execute(self, tx: "Transaction", specs: Sequence[str],
-                 requested_specs: Optional[Dict[str, str]], dirs: Dict[Any, str],
-                 link_record: Any, history_update: Sequence[str],
+    def _execute(self, tx: "Transaction", link: Sequence[Any], specs: Sequence[str],
+                 dirs: Dict[Any, str], link_record: Any, history_update: Sequence[str],
                  history_remove: Sequence[str]) -> None:
         from umm.install import HistoryEntry, LinkOptions, LinkRequest, execute
 
         cfg = self.cfg
-        wanted = dict(requested_specs) if requested_specs is not None else \
-            {s.name: str(s) for s in parse_specs(specs)}
+        # requested_spec: the spec given now, else what the record linked again said
+        wanted = {s.name: str(s) for s in parse_specs(specs)}
         old = {a.name: a.old for a in tx.actions if a.old is not None}
 
         def spec_of(rec: Any) -> str:
@@ -517,10 +513,9 @@ class Job:
 
         # link_record(record, extracted_dir): the record to link (explicit installs
         # take the cache's complete repodata_record.json)
-        requests = [LinkRequest(link_record(r, dirs[r]) if link_record else unrelaxed(r),
-                                dirs[r], spec_of(r),
-                                os.path.join(os.path.dirname(dirs[r]), r.fn))
-                    for r in tx.to_link]
+        requests = [LinkRequest(link_record(r, dirs[r]) if link_record else r, dirs[r],
+                                spec_of(r), os.path.join(os.path.dirname(dirs[r]), r.fn))
+                    for r in link]
         lo = LinkOptions(always_copy=bool(cfg.get("always_copy")),
                          allow_softlinks=bool(cfg.get("allow_softlinks")),
                          always_softlink=bool(cfg.get("always_softlink")),
