@@ -3,10 +3,9 @@ solving, the transaction table and confirmation, fetching, linking, ``--json``."
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from umm.errors import Cancelled, UmmError, UsageError
 from umm.reporter import Reporter
@@ -243,28 +242,21 @@ def _quote(arg: str) -> str:
     return shlex.quote(arg)
 
 
-@contextlib.contextmanager
-def env_locked(prefix: str, cfg: Any, reporter: Reporter) -> Iterator[None]:
-    """Hold the env's lock from reading it to the end of the transaction, so a second
-    umm process on the same env waits and then sees what the first one did; what a
-    killed run left half done is rolled back first (before the env is read)."""
+def hold_env_lock(prefix: str, cfg: Any, reporter: Reporter) -> None:
+    """Take the env's lock for the rest of the command (``umm.cli.main`` releases it
+    when the command ends), so a second umm on the same env waits, then reads what the
+    first one did; first roll back what a killed run left half done."""
     from pathlib import Path
 
     from umm.install.journal import recover
-    from umm.install.lock import PrefixLock
+    from umm.install.lock import hold_for_command
 
-    if not os.path.isdir(os.path.join(prefix, "conda-meta")):
-        yield
+    if not prefix or not os.path.isdir(os.path.join(prefix, "conda-meta")):
         return
-    lock = PrefixLock(Path(prefix), cfg.get("lock_timeout") or None, reporter)
-    lock.acquire()
-    try:
-        for item in recover(prefix):
-            reporter.warning(f"rolled back an interrupted transaction of {prefix} "
-                             f"(process {item.pid or '?'}, {item.changes} changes)")
-        yield
-    finally:
-        lock.release()
+    hold_for_command(Path(prefix), cfg.get("lock_timeout") or None, reporter)
+    for item in recover(prefix):
+        reporter.warning(f"rolled back an interrupted transaction of {prefix} "
+                         f"(process {item.pid or '?'}, {item.changes} changes)")
 
 
 # -- the whole flow -----------------------------------------------------------------
@@ -283,6 +275,8 @@ class Job:
         self.quiet = bool(out.quiet)
         self.show_banner = bool(out.show_banner) and not self.json and not self.quiet
         self.reporter = CliReporter(self.quiet, self.json, int(out.verbose or 0))
+        if verb != "create":  # (create moves an old env away: the new one is locked on link)
+            hold_env_lock(prefix, cfg, self.reporter)
 
     def emit(self, text: str) -> None:
         if not self.json and not self.quiet:
