@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import umm_command
-from tests.reliability.checks import env_problems, env_state, installed
+from tests.reliability.checks import env_problems, env_state
 from tests.reliability.conftest import Umm, one_error_line
 from umm.install import verify
 from umm.install.journal import Journal, pending, recover
