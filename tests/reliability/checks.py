@@ -207,8 +207,21 @@ def cache_problems(pkgs: Path, expected: Optional[Dict[str, str]] = None) -> Lis
     return problems
 
 
-def _archive_members(archive: Path) -> Iterator[Tuple[str, tarfile.TarInfo, Optional[bytes]]]:
-    """(normalized name, member, data of regular files) of a package archive."""
+_MEMBERS: Dict[Tuple[str, int, int], List[Tuple[str, tarfile.TarInfo, Optional[bytes]]]] = {}
+
+
+def _archive_members(archive: Path) -> List[Tuple[str, tarfile.TarInfo, Optional[bytes]]]:
+    """(name, member, data of regular files) of a package archive (memoized per file
+    version: suites check the same cache over and over)."""
+    st = archive.stat()
+    key = (str(archive), st.st_size, st.st_mtime_ns)
+    found = _MEMBERS.get(key)
+    if found is None:
+        found = _MEMBERS[key] = list(_read_members(archive))
+    return found
+
+
+def _read_members(archive: Path) -> Iterator[Tuple[str, tarfile.TarInfo, Optional[bytes]]]:
     def members(tf: tarfile.TarFile):
         for m in tf:
             data = tf.extractfile(m).read() if m.isreg() else None  # type: ignore[union-attr]

@@ -1,7 +1,8 @@
 """SIGINT and SIGKILL at random points of download, extract and link.
 
-Each trial starts ``umm install`` (or ``umm remove``) on an env, waits until the
-run is in the wanted phase (a ``.partial`` download, an extraction scratch dir,
+Each trial starts ``umm install`` or ``umm remove`` on an env, or ``umm create`` of
+a new one (always for the download and extract phases, whose packages are dropped
+from the cache first), waits until the run is in the wanted phase (a ``.partial`` download, an extraction scratch dir,
 the first linked file or moved record), sleeps a random few milliseconds and
 sends the signal. Then:
 
@@ -25,19 +26,20 @@ import subprocess
 import time
 import zlib
 from pathlib import Path
-from typing import Callable, List, Set
+from typing import Callable, List
 
 import pytest
 
 from tests.conftest import umm_command
 from tests.reliability.checks import (cache_problems, env_problems, env_state, installed,
-                                      untracked)
+                                      is_no_env, untracked)
 from tests.reliability.conftest import Channel, Umm
 from tests.support.server import ChannelServer
 
 TRIALS_PER_CASE = 9   # x 2 signals x 3 phases = 54 trials
 BASE = {"alpha-1.0-0", "beta-1.0-0"}
 FULL = BASE | {"app-1.0-0", "many-2.0-0", "reloc-1.0-0", "blob-1.0-0"}
+NEW = {"alpha-2.0-0", "beta-1.0-0", "app-1.0-0", "many-2.0-0", "reloc-1.0-0", "blob-1.0-0"}
 INSTALL = ("install", "-n", "t", "app", "blob")
 REMOVE = ("remove", "-n", "t", "app", "blob")
 
@@ -71,6 +73,8 @@ def _trash_has_extract(pkgs: Path) -> bool:
 
 
 def _recover(umm: Umm, prefix: Path, via_cli: bool) -> None:
+    if not (prefix / "conda-meta").is_dir():
+        return  # killed before the env was made: nothing to roll back
     if via_cli:
         proc = umm.env.run("doctor", "-p", str(prefix), "--fix")
         assert proc.returncode in (0, 1), proc.stderr
@@ -95,15 +99,18 @@ class Trials:
         assert installed(self.prefix) == BASE
 
     def one(self, n: int) -> None:
-        umm, prefix, rnd = self.umm, self.prefix, self.rnd
-        state = installed(prefix)
-        op = INSTALL if state == BASE else REMOVE
-        goal: Set[str] = FULL if op is INSTALL else BASE
-        if self.phase in ("download", "extract"):
-            op, goal = INSTALL, FULL
-            if state != BASE:
-                umm.run(*REMOVE, check=True)
-            _drop_cached(umm.pkgs, ["blob", "many"])
+        umm, rnd = self.umm, self.rnd
+        if self.phase in ("download", "extract") or n % 3 == 2:
+            # a new env each time; download/extract trials need the packages uncached
+            prefix = umm.prefix(f"c{n}")
+            op: tuple = ("create", "-n", f"c{n}", "app", "blob")
+            goal = NEW
+            if self.phase != "link":
+                _drop_cached(umm.pkgs, ["blob", "many"])
+        else:
+            prefix = self.prefix
+            op = INSTALL if installed(prefix) == BASE else REMOVE
+            goal = FULL if op is INSTALL else BASE
         before = env_state(prefix)
         before_set = installed(prefix)
         self.srv.clear_faults()
@@ -113,7 +120,7 @@ class Trials:
         proc = subprocess.Popen(umm_command() + umm.args(*op), env=umm.env.environ,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
-            reached = _wait_for(self._signal_for(op), proc)
+            reached = _wait_for(self._signal_for(op, prefix), proc)
             if reached:
                 time.sleep(rnd.uniform(0, 0.15 if self.phase == "link" else 0.08))
             proc.send_signal(self.sig)
@@ -136,7 +143,10 @@ class Trials:
             _recover(umm, prefix, via_cli=(n % 3 == 0))
         now = installed(prefix)
         if now == before_set:
-            assert env_state(prefix) == before, f"trial {n}: env changed but not complete"
+            if before:
+                assert env_state(prefix) == before, f"trial {n}: env changed but not complete"
+            else:  # a new env: nothing, or an empty skeleton (its creation was killed)
+                assert is_no_env(prefix), f"trial {n}: {sorted(env_state(prefix))}"
             self.outcomes.append("as before")
         else:
             assert now == goal, f"trial {n}: {sorted(now)}"
@@ -152,13 +162,13 @@ class Trials:
         assert env_problems(prefix) == [] and untracked(prefix) == []
         assert cache_problems(umm.pkgs, self.built.sha256) == []
 
-    def _signal_for(self, op: tuple) -> Callable[[], bool]:
-        pkgs, prefix = self.umm.pkgs, self.prefix
+    def _signal_for(self, op: tuple, prefix: Path) -> Callable[[], bool]:
+        pkgs = self.umm.pkgs
         if self.phase == "download":
             return lambda: (pkgs / "blob-1.0-0.tar.bz2.partial").exists()
         if self.phase == "extract":
             return lambda: _trash_has_extract(pkgs)
-        if op is INSTALL:
+        if op is not REMOVE:
             return lambda: (prefix / "share" / "many").exists() or \
                 (prefix / "share" / "blob").exists()
         return lambda: not (prefix / "conda-meta" / "app-1.0-0.json").exists()

@@ -174,8 +174,6 @@ def test_retry_after_storm_gives_up(base_env: Umm, server: ChannelServer, built_
     assert server.count(PACKAGE) == MAX_RETRIES + 1
 
 
-@pytest.mark.xfail(strict=True, reason="umm.repodata.loader also reports 'N channel subdirs "
-                   "failed to load' as a second error line (fix once repodata lands on main)")
 def test_connection_refused(umm: Umm, built_channel: Channel, tally) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
     start = time.monotonic()

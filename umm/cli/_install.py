@@ -10,10 +10,9 @@ solution into a :class:`umm.solver.Transaction` with :func:`plan`, and hand it t
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 from umm.errors import Cancelled, UmmError
 from umm.reporter import Reporter
@@ -357,34 +356,27 @@ class JobReporter(Reporter):
         return held
 
 
-@contextlib.contextmanager
-def env_locked(prefix: str, cfg: Any, reporter: Reporter) -> Iterator[None]:
-    """Hold the env's lock from reading it to the end of the transaction, so a second
-    umm process on the same env waits and then sees what the first one did; what a
-    killed run left half done is rolled back first (before the env is read)."""
+def hold_env_lock(prefix: str, cfg: Any, reporter: Reporter) -> None:
+    """Take the env's lock for the rest of the command (``umm.cli.main`` releases it
+    when the command ends), so a second umm on the same env waits, then reads what the
+    first one did; first roll back what a killed run left half done."""
     from pathlib import Path
 
     from umm.install.journal import recover
-    from umm.install.lock import PrefixLock
+    from umm.install.lock import hold_for_command
 
-    if not os.path.isdir(os.path.join(prefix, "conda-meta")):
-        yield
+    if not prefix or not os.path.isdir(os.path.join(prefix, "conda-meta")):
         return
-    lock = PrefixLock(Path(prefix), cfg.get("lock_timeout") or None, reporter)
-    lock.acquire()
-    try:
-        for item in recover(prefix):
-            reporter.warning(f"rolled back an interrupted transaction of {prefix} "
-                             f"(process {item.pid or '?'}, {item.changes} changes)")
-        yield
-    finally:
-        lock.release()
+    hold_for_command(Path(prefix), cfg.get("lock_timeout") or None, reporter)
+    for item in recover(prefix):
+        reporter.warning(f"rolled back an interrupted transaction of {prefix} "
+                         f"(process {item.pid or '?'}, {item.changes} changes)")
 
 
 class Job:
-    """One create/install/update/remove run: ``with Job(...) as job:`` holds the env's
-    lock (:func:`env_locked`) from before the env is read to the end, and closes the
-    progress display."""
+    """One create/install/update/remove run: ``with Job(...) as job:`` (the progress
+    display is closed at the end). The env's lock is held from here, before the env is
+    read, to the end of the command (:func:`hold_env_lock`)."""
 
     def __init__(self, args: argparse.Namespace, cfg: Any, prefix: str, verb: str) -> None:
         from umm.config.params import output_options
@@ -399,21 +391,18 @@ class Job:
         self.quiet = bool(out.quiet)
         self.show_banner = bool(out.show_banner) and not self.json and not self.quiet
         self.reporter = JobReporter(make_reporter(self.quiet, self.json, int(out.verbose or 0)))
+        if verb != "create":  # (create moves an old env away: the new one is locked on link)
+            try:
+                hold_env_lock(prefix, cfg, self.reporter)
+            except BaseException:
+                self.close()
+                raise
 
     def __enter__(self) -> "Job":
-        self._locked = env_locked(self.prefix, self.cfg, self.reporter)
-        try:
-            self._locked.__enter__()
-        except BaseException:
-            self.close()
-            raise
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        try:
-            self._locked.__exit__(*exc)
-        finally:
-            self.close()
+        self.close()
 
     def close(self) -> None:
         self.reporter.close()

@@ -226,7 +226,9 @@ def credentials(cfg: Any, reporter: Any = None) -> Any:
     with a token), so package downloads from those channels carry the token too."""
     from umm.config.channels import channel_context
     from umm.errors import UmmError
-    from umm.net.auth import AuthStore, CondaToken
+    from urllib.parse import unquote
+
+    from umm.net.auth import AuthStore, BasicAuth, CondaToken
     from umm.reporter import NULL
 
     store = AuthStore.load(reporter=reporter if reporter is not None else NULL)
@@ -244,4 +246,8 @@ def credentials(cfg: Any, reporter: Any = None) -> Any:
             token = getattr(ch, "token", None)
             if token:
                 store = store.with_entry(ch.base_url, CondaToken(token))
+            auth = getattr(ch, "auth", None)
+            if auth:  # https://user:password@host/chan: its packages need them too
+                user, _, password = auth.partition(":")
+                store = store.with_entry(ch.base_url, BasicAuth(unquote(user), unquote(password)))
     return store

@@ -92,6 +92,9 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def _out(text: str) -> None:
+    from umm.net.masking import mask_text
+
+    text = mask_text(text)  # channel URLs in rc files may hold tokens or passwords
     sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
 
 

@@ -59,10 +59,14 @@ def load_config(args: Any, *, api: Optional[Mapping[str, Any]] = None,
     if cfg.get("print_config_only"):
         from umm.config.dump import render_all
 
-        sys.stdout.write(render_all(cfg) + "\n")
+        from umm.net.masking import mask_text
+
+        sys.stdout.write(mask_text(render_all(cfg)) + "\n")
         raise SystemExit(0)
     if cfg.get("print_context_only"):
-        sys.stdout.write(context_json(cfg) + "\n")
+        from umm.net.masking import mask_text
+
+        sys.stdout.write(mask_text(context_json(cfg)) + "\n")
         raise SystemExit(0)
     return cfg
 

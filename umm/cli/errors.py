@@ -11,13 +11,19 @@ def _debug_enabled(args) -> bool:
         or os.environ.get("UMM_DEBUG") == "1"
 
 
+MAX_LINE = 1000  # an error quoting hostile input (a 1 MB spec, a YAML bomb) stays readable
+
+
 def format_error(exc: BaseException) -> str:
     text = str(exc).strip() or exc.__class__.__name__
     # one line: the first line of the message, later lines kept only for
     # errors that are deliberately multi-line (solver explanations)
     if getattr(exc, "multiline", False):
         return text
-    return " ".join(text.split("\n")[0].split()) if "\n" in text else text
+    line = " ".join(text.split("\n")[0].split()) if "\n" in text else text
+    if len(line) > MAX_LINE:
+        line = f"{line[:MAX_LINE]}... ({len(line) - MAX_LINE} more characters)"
+    return line
 
 
 def run_guarded(fn: Callable[[], int], args) -> int:

@@ -114,7 +114,12 @@ def main(argv: Optional[List[str]] = None) -> int:
 def _dispatch(module: str, args) -> int:
     mod = _import(module)
     run = getattr(mod, "run_" + args.command.replace("-", "_"), None) or mod.run
-    return int(run(args) or 0)
+    try:
+        return int(run(args) or 0)
+    finally:
+        lock = sys.modules.get("umm.install.lock")
+        if lock is not None:  # env locks a command held (umm.cli._install.Job)
+            lock.release_command_locks()
 
 
 if __name__ == "__main__":  # pragma: no cover

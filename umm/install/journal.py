@@ -20,19 +20,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Optional, Set, Tuple
 
 ROLLBACK_DIR = ".umm-rollback"
 JOURNAL = "journal"
 _O_LOG = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
 
-# (operation, prefix-relative path, prefix-relative backup, offset of its line or -1)
+# (operation, absolute path, absolute backup path or "", offset of its line or -1)
 _Op = Tuple[str, str, str, int]
 
 
 class Journal:
-    __slots__ = ("prefix", "backup_dir", "_ops", "_n", "_fd", "_size", "new_prefix")
+    __slots__ = ("prefix", "backup_dir", "_ops", "_n", "_fd", "_size", "new_prefix", "_pre",
+                 "_fresh", "_lock")
 
     def __init__(self, prefix: Path) -> None:
         self.prefix = Path(prefix)
@@ -42,20 +44,27 @@ class Journal:
         self._fd: Optional[int] = None
         self._size = 0
         self.new_prefix = False
+        self._pre = str(self.prefix) + os.sep
+        self._fresh: Set[str] = set()  # directories this transaction made
+        self._lock = threading.Lock()
 
     # -- recording -------------------------------------------------------------
-    def _rel(self, path: "os.PathLike[str] | str") -> str:
-        return os.path.relpath(os.fspath(path), self.prefix)
+    def _rel(self, path: str) -> str:
+        if path.startswith(self._pre):
+            return path[len(self._pre):]
+        return os.path.relpath(path, self.prefix)
 
-    def _record(self, op: str, path: "os.PathLike[str] | str", extra: str = "") -> None:
-        rel = self._rel(path)
-        offset = -1
-        if self._fd is not None:
-            offset = self._size
-            line = (json.dumps([op, rel, extra]) + "\n").encode("utf-8", "surrogateescape")
-            os.write(self._fd, line)
-            self._size += len(line)
-        self._ops.append((op, rel, extra, offset))
+    def _record(self, op: str, path: "os.PathLike[str] | str", extra: str = "",
+                disk: bool = True) -> None:
+        p = os.fspath(path)
+        with self._lock:
+            offset = -1
+            if self._fd is not None and disk:
+                offset = self._size
+                line = _line(op, self._rel(p), self._rel(extra) if extra else "")
+                os.write(self._fd, line)
+                self._size += len(line)
+            self._ops.append((op, p, extra, offset))
 
     def persist(self) -> None:
         """Log every further change to the journal file (the prefix must be locked).
@@ -70,11 +79,13 @@ class Journal:
         self.backup_dir.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(self.backup_dir / JOURNAL, _O_LOG, 0o644)
         self._size = os.fstat(self._fd).st_size
-        if any(op == "mkdir" and rel == "." for op, rel, _, _ in self._ops):
+        prefix = str(self.prefix)
+        if any(op == "mkdir" and path == prefix for op, path, _, _ in self._ops):
             self.new_prefix = True
-            line = (json.dumps(["newprefix", ".", ""]) + "\n").encode()
+            line = _line("newprefix", ".", "")
             os.write(self._fd, line)
             self._size += len(line)
+        self._fresh.clear()  # (the prefix and conda-meta are not undone from the disk)
 
     def _backup_path(self) -> Path:
         if self._n == 0:
@@ -91,6 +102,7 @@ class Journal:
             d = d.parent
         for m in reversed(missing):
             self._record("mkdir", m)
+            self._fresh.add(str(m))
             try:
                 os.mkdir(m)
             except FileExistsError:  # another linking thread of ours made it first
@@ -98,13 +110,18 @@ class Journal:
                     raise
 
     def created(self, path: "os.PathLike[str] | str") -> None:
-        """``path`` is about to be created (or just was) by this transaction."""
-        self._record("created", path)
+        """``path`` is about to be created (or just was) by this transaction.
+
+        Inside a directory this transaction made, the journal file needs no line:
+        undoing that directory's creation removes everything in it."""
+        p = os.fspath(path)
+        self._record("created", p, disk=os.path.dirname(p) not in self._fresh)
 
     def move_away(self, path: "os.PathLike[str] | str") -> None:
         """Move an existing file, symlink or directory out of the way (restorable)."""
-        dst = self._backup_path()
-        self._record("moved", path, self._rel(dst))
+        with self._lock:
+            dst = self._backup_path()
+        self._record("moved", path, str(dst))
         os.rename(path, dst)
 
     def removing_dir(self, path: "os.PathLike[str] | str") -> None:
@@ -117,7 +134,7 @@ class Journal:
     # -- ending ------------------------------------------------------------------
     def rollback(self) -> List[str]:
         """Undo every recorded change; returns the problems met (best effort)."""
-        problems = _undo(self.prefix, self._ops, self._fd)
+        problems = _undo(self._ops, self._fd)
         self._ops.clear()
         self._close()
         self._cleanup()
@@ -153,8 +170,11 @@ def _remove(path: str) -> None:
         os.unlink(path)
 
 
-def _undo_one(prefix: Path, op: str, rel: str, extra: str) -> None:
-    path = os.path.normpath(os.path.join(prefix, rel))
+def _line(op: str, rel: str, extra: str) -> bytes:
+    return (json.dumps([op, rel, extra]) + "\n").encode("utf-8", "surrogateescape")
+
+
+def _undo_one(path: str, op: str, extra: str) -> None:
     if op == "created":
         if os.path.lexists(path):
             _remove(path)
@@ -162,7 +182,7 @@ def _undo_one(prefix: Path, op: str, rel: str, extra: str) -> None:
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path)  # made by this transaction: all inside is ours too
     elif op == "moved":
-        backup = os.path.join(prefix, extra)
+        backup = extra
         if os.path.lexists(backup):  # else the move never happened, or was undone
             os.makedirs(os.path.dirname(path), exist_ok=True)
             if os.path.lexists(path):
@@ -172,13 +192,13 @@ def _undo_one(prefix: Path, op: str, rel: str, extra: str) -> None:
         os.makedirs(path, exist_ok=True)
 
 
-def _undo(prefix: Path, ops: List[_Op], fd: Optional[int]) -> List[str]:
+def _undo(ops: List[_Op], fd: Optional[int]) -> List[str]:
     problems: List[str] = []
-    for op, rel, extra, offset in reversed(ops):
+    for op, path, extra, offset in reversed(ops):
         try:
-            _undo_one(prefix, op, rel, extra)
+            _undo_one(path, op, extra)
         except OSError as exc:
-            problems.append(f"{op} {rel}: {exc}")
+            problems.append(f"{op} {path}: {exc}")
         if fd is not None and offset >= 0:
             try:
                 os.ftruncate(fd, offset)  # done: a later recovery will not redo it
@@ -230,6 +250,14 @@ def _read(journal: Path) -> List[_Op]:
     return ops
 
 
+def _absolute(prefix: Path, ops: List[_Op]) -> List[_Op]:
+    """Journal lines hold prefix-relative paths; undoing needs absolute ones."""
+    base = str(prefix)
+    return [(op, os.path.normpath(os.path.join(base, rel)),
+             os.path.normpath(os.path.join(base, extra)) if extra else "", offset)
+            for op, rel, extra, offset in ops]
+
+
 def pending(prefix: "os.PathLike[str] | str") -> List[Interrupted]:
     """Transactions killed before they committed or finished rolling back."""
     root = Path(prefix) / ROLLBACK_DIR
@@ -272,10 +300,10 @@ def recover(prefix: "os.PathLike[str] | str", keep: Optional[Path] = None) -> Li
             continue
         journal = d / JOURNAL
         if journal.is_file():
-            ops = [op for op in _read(journal) if op[0] != "newprefix"]
+            ops = _absolute(p, [op for op in _read(journal) if op[0] != "newprefix"])
             fd = os.open(journal, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
             try:
-                _undo(p, ops, fd)
+                _undo(ops, fd)
             finally:
                 os.close(fd)
             if name in found:

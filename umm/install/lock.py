@@ -138,3 +138,20 @@ class PrefixLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+_command_locks: List[PrefixLock] = []
+
+
+def hold_for_command(prefix: Path, timeout: Optional[float] = None,
+                     reporter: Reporter = NULL) -> PrefixLock:
+    """Lock ``prefix`` until :func:`release_command_locks` (the end of a CLI command)."""
+    lock = PrefixLock(prefix, timeout, reporter)
+    lock.acquire()
+    _command_locks.append(lock)
+    return lock
+
+
+def release_command_locks() -> None:
+    while _command_locks:
+        _command_locks.pop().release()

@@ -165,10 +165,17 @@ def execute(prefix: "os.PathLike[str] | str", *,
     for item in recovered:
         reporter.warning(f"rolled back an interrupted transaction of {p} "
                          f"(process {item.pid or '?'}, {item.changes} changes)")
+    committed = False
     try:
         with _interruptible():
             result = tx.run(unlink, link, history)
+        with _shielded():  # committed means committed: no Ctrl-C half way through
+            journal.commit()
+            committed = True
+            lock.release()
     except BaseException as exc:
+        if committed:  # (a Ctrl-C once done: the env is complete)
+            raise
         with _shielded():
             problems = journal.rollback()
             lock.release()
@@ -179,8 +186,6 @@ def execute(prefix: "os.PathLike[str] | str", *,
         if isinstance(exc, OSError):
             raise LinkError("transaction", exc.filename or str(p), exc.strerror or str(exc)) from None
         raise
-    journal.commit()
-    lock.release()
     result.messages = _take_messages(p)
     if result.messages:
         reporter.info(result.messages.rstrip("\n"))

@@ -12,7 +12,7 @@ CHUNK = 1 << 16
 
 def file_url_to_path(url: str) -> str:
     parts = urlsplit(url)
-    path = unquote(parts.path)
+    path = unquote(parts.path, errors="surrogateescape")  # non-UTF-8 paths round-trip
     if parts.netloc and parts.netloc not in ("", "localhost"):
         path = f"//{parts.netloc}{path}"  # UNC share
     return url2pathname(path) if os.name == "nt" else path

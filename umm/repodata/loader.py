@@ -137,8 +137,11 @@ class Loader:
             for src in results.values():
                 src.close()
             first = errors[0][1]
-            if len(errors) > 1:
-                self.reporter.error(f"{len(errors)} channel subdirs failed to load")
+            # the first failure is the error; the others are warnings, so the command
+            # still ends in one error line
+            for _, other in errors[1:]:
+                if str(other) != str(first):
+                    self.reporter.warning(str(other))
             raise first
         out: List[ChannelSource] = []
         i = 0

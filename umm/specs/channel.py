@@ -72,23 +72,26 @@ def is_path(text: str) -> bool:
 
 def path_to_url(path: str, cwd: Optional[str] = None) -> str:
     """A ``file://`` URL for a local path (``~`` expanded, relative to ``cwd``)."""
+    if "\0" in path:
+        raise InvalidChannel(path, "a path cannot hold a NUL byte")
     if _WIN_DRIVE_RE.match(path) or path.startswith("\\\\"):
         p = path.replace("\\", "/")
-        return "file:///" + quote(p.lstrip("/"), safe="/:~!$&'()*+,;=@")
+        return "file:///" + quote(p.lstrip("/"), safe="/:~!$&'()*+,;=@", errors="surrogateescape")
     p = os.path.expanduser(path)
     if not os.path.isabs(p):
         p = os.path.join(cwd if cwd is not None else os.getcwd(), p)
     p = os.path.normpath(p).replace(os.sep, "/")
     if not p.startswith("/"):
         p = "/" + p
-    return "file://" + quote(p, safe="/:~!$&'()*+,;=@")
+    # (a path that is not UTF-8 comes with surrogate escapes: its bytes are quoted)
+    return "file://" + quote(p, safe="/:~!$&'()*+,;=@", errors="surrogateescape")
 
 
 def url_to_path(url: str) -> str:
     """The local path of a ``file://`` URL."""
     if not url.startswith("file://"):
         raise InvalidChannel(url, "not a file:// URL")
-    path = unquote(url[len("file://"):])
+    path = unquote(url[len("file://"):], errors="surrogateescape")
     if re.match(r"^/[A-Za-z]:/", path):
         return path[1:]
     return path
