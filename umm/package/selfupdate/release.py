@@ -238,7 +238,7 @@ def fetch_text(client: Any, url: str, what: str, limit: int = 1 << 16) -> str:
 def fetch_latest(client: Any, source: ReleaseSource) -> str:
     """The version named in ``<base>/LATEST`` (checked like ``install.sh`` does)."""
     text = fetch_text(client, source.latest_url, "LATEST")
-    version = "".join(text.split())
+    version = text.lstrip("\ufeff").strip()
     if not version:
         raise InvalidRelease(f"{_mask(source.latest_url)}", "is empty")
     check_version(version, _mask(source.latest_url))
