@@ -55,6 +55,8 @@ def _doc(plan: Any, dry: bool) -> Dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json  # noqa: F401  (needed after the swap, see below)
+
     from umm import __version__
     from umm.cli._install import http_client
     from umm.cli.context import load_config
@@ -96,12 +98,18 @@ def run(args: argparse.Namespace) -> int:
         rep = make_reporter(quiet=quiet, json=json_mode,
                             verbose=int(getattr(args, "verbose", 0) or 0))
         try:
-            result = install.apply_update(plan, client, reporter=rep)
+            staged = install.prepare_update(plan, client, reporter=rep)
         finally:
             rep.close()
+    # Once the binary is swapped, a PyInstaller onefile umm cannot import anything
+    # more (it reads its modules from its executable by path): everything used
+    # after the commit is ready before it.
+    shells = _initialized_shells()
+    with staged:
+        result = staged.commit()
     doc.update(updated=True, sha256=result.sha256, size=result.size)
     out.line(f"umm {plan.target} is installed at {target} (was {plan.current}).")
-    doc["reinit"] = _reinit(args, cfg, target, out)
+    doc["reinit"] = _reinit(args, cfg, target, out, shells)
     return _finish(doc, json_mode)
 
 
@@ -111,16 +119,24 @@ def _writable(path: str) -> bool:
     return os.access(os.path.dirname(path) or ".", os.W_OK | os.X_OK)
 
 
-def _reinit(args: argparse.Namespace, cfg: Any, target: str, out: _Out) -> List[str]:
-    """Let the new umm refresh the shell init blocks (only where there are some)."""
+def _initialized_shells() -> List[str]:
+    import os
+
+    from umm.shell.init import initialized_shells
+
+    return initialized_shells(os.environ.get("HOME") or os.path.expanduser("~"), os.environ)
+
+
+def _reinit(args: argparse.Namespace, cfg: Any, target: str, out: _Out,
+            shells: List[str]) -> List[str]:
+    """Let the new umm refresh the shell init blocks (only where there are some).
+
+    Runs after the swap: uses only modules imported before it (see ``run``)."""
     import os
     import subprocess
 
     from umm.package.selfupdate.install import child_environ, reinit_command
-    from umm.shell.init import initialized_shells
 
-    home = os.environ.get("HOME") or os.path.expanduser("~")
-    shells = initialized_shells(home, os.environ)
     if not shells:
         return []
     out.line(f"Reinitializing all previously initialized shells ({', '.join(shells)})")

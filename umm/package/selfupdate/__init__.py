@@ -9,7 +9,9 @@ Public API::
     ChecksumLine.parse(text)                        # "<sha256>  <name>"
     plan_update(client, source, current, executable, version=None, offline=False)
         -> UpdatePlan (.up_to_date, .downgrade, .target, .archive_url, ...)
-    apply_update(plan, client, reporter=NULL) -> UpdateResult (.sha256, .size)
+    prepare_update(plan, client, reporter=NULL) -> StagedUpdate   # verified, staged
+        .commit() -> UpdateResult (.sha256, .size)  /  .discard()
+    apply_update(plan, client, reporter=NULL) -> UpdateResult     # both at once
 
 Modules: ``exe`` (which file is the running umm), ``release`` (the release
 directory and the plan), ``install`` (download, verify, check, replace),
@@ -29,6 +31,8 @@ _EXPORTS = {
     "plan_update": "umm.package.selfupdate.release",
     "fetch_latest": "umm.package.selfupdate.release",
     "apply_update": "umm.package.selfupdate.install",
+    "prepare_update": "umm.package.selfupdate.install",
+    "StagedUpdate": "umm.package.selfupdate.install",
     "check_binary": "umm.package.selfupdate.install",
     "UpdateResult": "umm.package.selfupdate.install",
     "SelfUpdateError": "umm.package.selfupdate.errors",

@@ -19,7 +19,9 @@
 
 Until step 6 the running binary is not touched at all, and every temporary
 file is removed on failure; if the rename itself fails the ``.bak`` is
-removed again and the old binary is still in place.
+removed again and the old binary is still in place. :func:`prepare_update`
+does steps 1-5 and returns a :class:`StagedUpdate` whose ``commit()`` is step
+6, so a caller can get ready for life after the swap first (see there).
 """
 from __future__ import annotations
 
@@ -286,9 +288,52 @@ def _windows_swap(staged: str, target: str, bak: str) -> None:  # pragma: no cov
     _unlink(bak)  # fails while the old binary runs; the next update removes it
 
 
-def apply_update(plan: UpdatePlan, client: Any, reporter: Reporter = NULL,
-                 check_timeout: float = CHECK_TIMEOUT) -> UpdateResult:
-    """Download, verify and install ``plan`` (see the module docstring)."""
+class StagedUpdate:
+    """A verified new binary next to the running one, waiting for :meth:`commit`.
+
+    Use it as a context manager: leaving the block without committing removes
+    the staged file. :meth:`commit` is the only step that touches the running
+    binary. After it, a PyInstaller onefile process can no longer import
+    modules (it reads them from its executable by path): import what is needed
+    afterwards before committing.
+    """
+
+    __slots__ = ("plan", "path", "sha256", "size", "_pending")
+
+    def __init__(self, plan: UpdatePlan, path: str, sha256: str, size: int) -> None:
+        self.plan = plan
+        self.path = path
+        self.sha256 = sha256
+        self.size = int(size)
+        self._pending = True
+
+    def __repr__(self) -> str:
+        state = "staged" if self._pending else "done"
+        return f"StagedUpdate({self.plan.target!r} at {self.path!r}, {state})"
+
+    def commit(self) -> UpdateResult:
+        """Replace the running binary (``.bak`` kept until the new one is in place)."""
+        if not self._pending:
+            raise RuntimeError("this update was already committed or discarded")
+        replace_binary(self.path, self.plan.executable)
+        self._pending = False
+        return UpdateResult(self.plan, self.sha256, self.size)
+
+    def discard(self) -> None:
+        if self._pending:
+            self._pending = False
+            _unlink(self.path)
+
+    def __enter__(self) -> "StagedUpdate":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+
+def prepare_update(plan: UpdatePlan, client: Any, reporter: Reporter = NULL,
+                   check_timeout: float = CHECK_TIMEOUT) -> StagedUpdate:
+    """Steps 1-5 of the module docstring: a checked new binary next to the old one."""
     target = plan.executable
     check_writable(target)
     workdir = tempfile.mkdtemp(prefix="umm-self-update-")
@@ -300,13 +345,20 @@ def apply_update(plan: UpdatePlan, client: Any, reporter: Reporter = NULL,
         staged = _stage(binary, target)
         reporter.debug(f"checking {staged} --version")
         check_binary(staged, plan.target, target, check_timeout)
-        replace_binary(staged, target)
+        result = StagedUpdate(plan, staged, digest, size)
         staged = None
-        return UpdateResult(plan, digest, size)
+        return result
     finally:
         if staged is not None:
             _unlink(staged)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def apply_update(plan: UpdatePlan, client: Any, reporter: Reporter = NULL,
+                 check_timeout: float = CHECK_TIMEOUT) -> UpdateResult:
+    """Download, verify, check and install ``plan`` (the whole module docstring)."""
+    with prepare_update(plan, client, reporter, check_timeout) as staged:
+        return staged.commit()
 
 
 def reinit_command(target: str, extra: Sequence[str] = ()) -> List[str]:
