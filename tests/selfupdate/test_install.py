@@ -320,3 +320,30 @@ def test_check_binary_does_not_pass_launcher_state(tmp_path):
     check_binary(str(script), "2.0", str(tmp_path / "target"), environ=env)
     assert "_PYI_APPLICATION_HOME_DIR" not in child_environ(env)
     assert child_environ(env)["PATH"] == env["PATH"]
+
+
+def test_staged_update_commit_and_discard(releases, client, installed):
+    from umm.package.selfupdate.install import prepare_update
+
+    releases.add("2.0.0")
+    plan = _plan(releases, client, installed)
+    before = installed.read_bytes()
+    with prepare_update(plan, client) as staged:
+        assert Path(staged.path).parent == installed.parent
+        assert version_of_staged(staged.path) == "2.0.0"
+        assert installed.read_bytes() == before  # nothing touched before commit
+    assert not Path(staged.path).exists() and leftovers(installed.parent) == []
+    assert installed.read_bytes() == before
+    with pytest.raises(RuntimeError):
+        staged.commit()
+    staged = prepare_update(plan, client)
+    result = staged.commit()
+    assert result.plan is plan and _version_of(installed) == "2.0.0"
+    with pytest.raises(RuntimeError):
+        staged.commit()
+    staged.discard()  # a no-op once committed
+    assert _version_of(installed) == "2.0.0"
+
+
+def version_of_staged(path: str) -> str:
+    return _version_of(Path(path))
