@@ -132,7 +132,6 @@ def _reinit(args: argparse.Namespace, cfg: Any, target: str, out: _Out,
     """Let the new umm refresh the shell init blocks (only where there are some).
 
     Runs after the swap: uses only modules imported before it (see ``run``)."""
-    import os
     import subprocess
 
     from umm.package.selfupdate.install import child_environ, reinit_command
