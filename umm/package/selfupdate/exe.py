@@ -39,6 +39,11 @@ class Runtime:
     """
 
     __slots__ = ("frozen_by", "executable", "argv0", "onefile", "original_argv0")
+    frozen_by: Optional[str]
+    executable: str
+    argv0: str
+    onefile: bool
+    original_argv0: Optional[str]
 
     def __init__(self, frozen_by: Optional[str], executable: str, argv0: str = "",
                  onefile: bool = False, original_argv0: Optional[str] = None) -> None:

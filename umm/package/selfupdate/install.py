@@ -49,6 +49,9 @@ class UpdateResult:
     """What :func:`apply_update` did (immutable)."""
 
     __slots__ = ("plan", "sha256", "size")
+    plan: UpdatePlan
+    sha256: str
+    size: int
 
     def __init__(self, plan: UpdatePlan, sha256: str, size: int) -> None:
         object.__setattr__(self, "plan", plan)

@@ -53,6 +53,8 @@ class ReleaseSource:
     """Where releases for one platform are (immutable)."""
 
     __slots__ = ("base_url", "platform")
+    base_url: str
+    platform: str
 
     def __init__(self, base_url: str, platform: str) -> None:
         object.__setattr__(self, "base_url", normalize_base_url(base_url))
@@ -104,6 +106,9 @@ class ChecksumLine:
     """
 
     __slots__ = ("sha256", "name", "binary")
+    sha256: str
+    name: Optional[str]
+    binary: bool
 
     def __init__(self, sha256: str, name: Optional[str] = None, binary: bool = False) -> None:
         if not _SHA256.match(sha256):
@@ -152,6 +157,11 @@ class UpdatePlan:
     """
 
     __slots__ = ("current", "target", "pinned", "executable", "source")
+    current: str
+    target: str
+    pinned: bool
+    executable: str
+    source: ReleaseSource
 
     def __init__(self, current: str, target: str, pinned: bool, executable: str,
                  source: ReleaseSource) -> None:
