@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
         raise NoTargetPrefix()
     prefix = os.path.abspath(prefix)
     job = ix.Job(args, cfg, prefix, "create")
+    ix.recover_before_create(prefix, cfg, job.reporter)
     backup = None
     if os.path.lexists(prefix):
         if is_conda_prefix(prefix):
@@ -36,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
                 if sys.stdin.readline().strip().lower() not in ("y", "yes"):
                     raise PrefixExists(prefix)
             if not cfg.get("dry_run"):
-                backup = f"{prefix}.umm-replaced-{os.getpid()}"
+                from umm.install.journal import REPLACED
+
+                backup = f"{prefix}{REPLACED}{os.getpid()}"
         elif os.path.isdir(prefix) and not os.listdir(prefix):
             pass
         else:
