@@ -20,6 +20,7 @@ CONFIG_DESTS = (
     "allow_downgrade", "allow_softlinks", "always_copy", "always_softlink",
     "extra_safety_checks", "freeze_installed", "force_reinstall", "file_specs",
     "use_sharded_repodata", "repodata_use_zst", "print_config_only", "print_context_only",
+    "self_update_url",
 )
 
 

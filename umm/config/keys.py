@@ -216,6 +216,13 @@ _KEYS: Tuple[Key, ...] = (
        "Defines the number of threads for package download",
        long_description="Defines the number of threads for package download. It has to be "
        "strictly positive."),
+    _K("self_update_url", t.STR, "https://github.com/umm-dev/umm/releases/latest/download",
+       NETWORK, "Where `umm self-update` finds releases (LATEST, archives, .sha256)",
+       env=("MAMBA_SELF_UPDATE_URL", "UMM_BASE_URL"), rc_level=RC_HOME,
+       long_description="The release directory `umm self-update` reads: LATEST and "
+       "umm-<version>-<platform>.tar.bz2 with its .sha256 (the files build/build.sh writes "
+       "and scripts/install.sh downloads). A URL, or a local directory. UMM_BASE_URL is "
+       "the variable install.sh uses."),
     _K("retry_clean_cache", t.BOOL, False, NETWORK,
        "If solve fails, try to fetch updated repodata", rc_level=None),
     # -- Solver ------------------------------------------------------------
