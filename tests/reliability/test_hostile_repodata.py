@@ -96,6 +96,9 @@ def test_good_records_survive_hostile_ones(hostile_channel: ChannelServer, umm_e
     # asking for the hostile package itself: a one-line answer, never a crash
     proc = umm.run("create", "-n", "y", "bad", timeout=300)
     assert "Traceback" not in proc.stderr
+    # the invalid records of the package were skipped, and the user was told
+    warnings = [ln for ln in proc.stderr.splitlines() if ln.startswith("warning:")]
+    assert any("skipped" in w and "bad-1..0-0.conda" in w for w in warnings), proc.stderr
     if proc.returncode != 0:
         assert len(one_error_line(proc.stderr)) < 2000
     else:

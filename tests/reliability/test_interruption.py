@@ -73,16 +73,17 @@ def _trash_has_extract(pkgs: Path) -> bool:
 
 
 def _recover(umm: Umm, prefix: Path, via_cli: bool) -> None:
-    if not (prefix / "conda-meta").is_dir():
-        return  # killed before the env was made: nothing to roll back
+    """What the next umm process does first (a killed process could not)."""
     if via_cli:
         proc = umm.env.run("doctor", "-p", str(prefix), "--fix")
-        assert proc.returncode in (0, 1), proc.stderr
         assert "Traceback" not in proc.stderr
+        assert proc.returncode in (0, 1) or not prefix.exists(), proc.stderr
     else:
-        from umm.install.journal import recover
+        from umm.install.journal import recover, recover_replaced
 
-        recover(prefix)
+        if (prefix / "conda-meta").is_dir():
+            recover(prefix)
+        recover_replaced(prefix)
 
 
 class Trials:
@@ -97,16 +98,25 @@ class Trials:
     def start(self) -> None:
         self.umm.run("create", "-n", "t", "alpha=1.0", "beta", check=True)
         assert installed(self.prefix) == BASE
+        if self.phase == "link":
+            self.umm.run("create", "-n", "r", "alpha=1.0", "beta", check=True)
 
     def one(self, n: int) -> None:
         umm, rnd = self.umm, self.rnd
-        if self.phase in ("download", "extract") or n % 3 == 2:
-            # a new env each time; download/extract trials need the packages uncached
+        if self.phase in ("download", "extract"):
+            # a new env each time, with its packages dropped from the cache
             prefix = umm.prefix(f"c{n}")
             op: tuple = ("create", "-n", f"c{n}", "app", "blob")
             goal = NEW
-            if self.phase != "link":
-                _drop_cached(umm.pkgs, ["blob", "many"])
+            _drop_cached(umm.pkgs, ["blob", "many"])
+        elif n % 3 == 2:
+            # create over an existing env (moved away, replaced), or of a new one
+            name = f"c{n}" if n == 2 else "r"
+            prefix = umm.prefix(name)
+            if installed(prefix) == NEW:
+                op, goal = ("create", "-n", name, "alpha=1.0", "beta"), BASE
+            else:
+                op, goal = ("create", "-n", name, "app", "blob"), NEW
         else:
             prefix = self.prefix
             op = INSTALL if installed(prefix) == BASE else REMOVE
@@ -168,6 +178,9 @@ class Trials:
             return lambda: (pkgs / "blob-1.0-0.tar.bz2.partial").exists()
         if self.phase == "extract":
             return lambda: _trash_has_extract(pkgs)
+        if op[0] == "create" and prefix.exists():
+            head = prefix.name + ".umm-replaced-"
+            return lambda: any(n.startswith(head) for n in os.listdir(prefix.parent))
         if op is not REMOVE:
             return lambda: (prefix / "share" / "many").exists() or \
                 (prefix / "share" / "blob").exists()

@@ -373,6 +373,24 @@ def hold_env_lock(prefix: str, cfg: Any, reporter: Reporter) -> None:
                          f"(process {item.pid or '?'}, {item.changes} changes)")
 
 
+def recover_before_create(prefix: str, cfg: Any, reporter: Reporter) -> None:
+    """What a killed run left at ``prefix`` (a half-done transaction, an env a killed
+    ``create`` had moved away) is put right before ``create`` looks at the prefix."""
+    from pathlib import Path
+
+    from umm.install.journal import recover, recover_replaced
+    from umm.install.lock import PrefixLock
+
+    if os.path.isdir(os.path.join(prefix, "conda-meta")):
+        with PrefixLock(Path(prefix), cfg.get("lock_timeout") or None, reporter):
+            for item in recover(prefix):
+                reporter.warning(f"rolled back an interrupted transaction of {prefix} "
+                                 f"(process {item.pid or '?'}, {item.changes} changes)")
+    for note in recover_replaced(prefix):
+        reporter.warning(note)
+
+
+# -- the whole flow -----------------------------------------------------------------
 class Job:
     """One create/install/update/remove run: ``with Job(...) as job:`` (the progress
     display is closed at the end). The env's lock is held from here, before the env is

@@ -39,6 +39,7 @@ def _run(cfg: Any, files: Any, prefix: str, job: Any, spec_texts: List[str],
     from umm.config.errors import PrefixExists
     from umm.config.prefix import is_conda_prefix, register_env
 
+    ix.recover_before_create(prefix, cfg, job.reporter)
     backup = None
     if os.path.lexists(prefix):
         if is_conda_prefix(prefix):
@@ -48,7 +49,9 @@ def _run(cfg: Any, files: Any, prefix: str, job: Any, spec_texts: List[str],
                 if sys.stdin.readline().strip().lower() not in ("y", "yes"):
                     raise PrefixExists(prefix)
             if not cfg.get("dry_run"):
-                backup = f"{prefix}.umm-replaced-{os.getpid()}"
+                from umm.install.journal import REPLACED
+
+                backup = f"{prefix}{REPLACED}{os.getpid()}"
         elif os.path.isdir(prefix) and not os.listdir(prefix):
             pass
         else:

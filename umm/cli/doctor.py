@@ -45,22 +45,23 @@ def _fix(prefix: str, cfg: Any) -> List[str]:
     import shutil
     from pathlib import Path
 
-    from umm.install.journal import pending, recover
+    from umm.install.journal import pending, recover, recover_replaced
     from umm.install.lock import PrefixLock
 
-    if not pending(prefix):
-        return []
     done: List[str] = []
-    lock = PrefixLock(Path(prefix), cfg.get("lock_timeout") or None)
-    lock.acquire()
-    try:
-        items = recover(prefix)
-    finally:
-        lock.release()
+    items = []
+    if pending(prefix):
+        lock = PrefixLock(Path(prefix), cfg.get("lock_timeout") or None)
+        lock.acquire()
+        try:
+            items = recover(prefix)
+        finally:
+            lock.release()
     for item in items:
         done.append(f"rolled back an interrupted transaction (process {item.pid or '?'}, "
                     f"{item.changes} changes)")
-    if any(i.new_prefix for i in items) and _only_skeleton(prefix):
+    done += recover_replaced(prefix)
+    if any(i.new_prefix for i in items) and os.path.isdir(prefix) and _only_skeleton(prefix):
         shutil.rmtree(prefix, ignore_errors=True)
         done.append(f"removed {prefix}: its creation had been interrupted")
     return done
@@ -86,9 +87,13 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = load_config(args)
     prefix = cfg.get("target_prefix")
-    check_prefix(prefix, getattr(args, "env_name", None), root_prefix=cfg.get("root_prefix"))
+    name = getattr(args, "env_name", None)
+    # (--fix: a killed `create` may have left the env moved away, and nothing at prefix)
+    check_prefix(prefix, name, root_prefix=cfg.get("root_prefix"), allow_missing=args.fix)
     prefix = os.path.abspath(prefix)
     fixed = _fix(prefix, cfg) if args.fix else []
+    if not fixed:
+        check_prefix(prefix, name, root_prefix=cfg.get("root_prefix"))
     if fixed and not os.path.exists(prefix):
         return _print(cfg, {"prefix": prefix, "fixed": fixed, "problems": [], "packages": 0,
                             "files": 0, "success": True}, [])

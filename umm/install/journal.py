@@ -316,6 +316,60 @@ def recover(prefix: "os.PathLike[str] | str", keep: Optional[Path] = None) -> Li
     return done
 
 
+REPLACED = ".umm-replaced-"  # <prefix>.umm-replaced-<pid>: an env ``create`` is replacing
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
+
+
+def _is_skeleton(prefix: Path) -> bool:
+    """Nothing at ``prefix``, or an env without a record or any file outside conda-meta."""
+    if not os.path.lexists(prefix):
+        return True
+    try:
+        top = os.listdir(prefix)
+        meta = os.listdir(prefix / "conda-meta") if "conda-meta" in top else []
+    except OSError:
+        return False
+    return all(n in ("conda-meta", ROLLBACK_DIR) for n in top) and \
+        not any(n.endswith(".json") for n in meta)
+
+
+def recover_replaced(prefix: "os.PathLike[str] | str") -> List[str]:
+    """What killed ``umm create`` runs left next to ``prefix``: the env they had moved
+    away to replace it. Put back when the new env never came to be (nothing, or an
+    empty skeleton, at ``prefix``: call :func:`recover` first), else deleted (the new env
+    is complete). Returns what was done, for the user."""
+    p = Path(os.path.abspath(prefix))
+    head = p.name + REPLACED
+    try:
+        names = sorted(n for n in os.listdir(p.parent) if n.startswith(head))
+    except OSError:
+        return []
+    done: List[str] = []
+    for name in names:
+        pid_text = name[len(head):]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        backup = p.parent / name
+        if _is_skeleton(p):
+            if os.path.lexists(p):
+                shutil.rmtree(p)
+            os.rename(backup, p)
+            done.append(f"restored {p}, which an interrupted `create` had moved away")
+        else:
+            shutil.rmtree(backup, ignore_errors=True)
+            done.append(f"removed {backup}, left by an interrupted `create`")
+    return done
+
+
 def clean_stale(prefix: Path) -> None:
     """Roll back what killed processes left (kept for older callers)."""
     recover(prefix)
