@@ -111,14 +111,15 @@ def test_killed_transaction_is_found_and_fixed(env: Umm) -> None:
     before = env_state(prefix)
     proc = subprocess.Popen(umm_command() + env.args("install", "-n", "d", "many=1.0"),
                             env=env.env.environ, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         if (prefix / "share/many/d0/f0.txt").exists() and \
                 "1.0" in (prefix / "share/many/d0/f0.txt").read_text():
             break  # the new version is being linked
         time.sleep(0.001)
-    os.kill(proc.pid, signal.SIGKILL)
+    # the whole process group: a onefile binary is a launcher plus the real process
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     found = pending(prefix)
     if not found:

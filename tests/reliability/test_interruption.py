@@ -128,12 +128,18 @@ class Trials:
             self.srv.fault("/noarch/blob-1.0-0.tar.bz2", "stall",
                            seconds=rnd.uniform(0.1, 0.5), fraction=rnd.uniform(0.05, 0.9))
         proc = subprocess.Popen(umm_command() + umm.args(*op), env=umm.env.environ,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
         try:
             reached = _wait_for(self._signal_for(op, prefix), proc)
             if reached:
                 time.sleep(rnd.uniform(0, 0.15 if self.phase == "link" else 0.08))
-            proc.send_signal(self.sig)
+            if self.sig == signal.SIGKILL:
+                # the whole process group: a onefile binary is a launcher plus the
+                # real process, and kill -9 of the launcher alone leaves the latter
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.send_signal(self.sig)  # a onefile launcher forwards it
             _, err = proc.communicate(timeout=120)
         finally:
             if proc.poll() is None:
