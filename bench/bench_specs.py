@@ -134,7 +134,7 @@ def bench_versions(shared: Path, n: int, repeat: int) -> None:
 
     def parse_key() -> None:
         for t in texts:
-            Version.parse(t).sort_key
+            _ = Version.parse(t).sort_key
 
     cold = best(parse, repeat, clear_caches)
     cold_key = best(parse_key, repeat, clear_caches)

@@ -162,7 +162,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 sizes[label] = size_of(sized)
 
         times: Dict[int, List[Tuple[float, float]]] = {i: [] for i in range(len(cases))}
-        for i, (_l, _t, argv_) in enumerate(cases):  # warm-up: page cache, unpack caches
+        for _l, _t, argv_ in cases:  # warm-up: page cache, unpack caches
             timed_runs(argv_, env, 0, warmup=2)
         for _ in range(args.runs):
             for i, (_l, _t, argv_) in enumerate(cases):

@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
-import pytest
 
 from tests.package.archives import member, write_package
 from tests.package.test_extract import tree
-from umm.package.lock import FileLock
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -112,7 +112,7 @@ def hostile(built_channel: Channel, tmp_path_factory: pytest.TempPathFactory) ->
     (ch.root / "linux-64" / arch.name).write_bytes(arch.read_bytes())
     add_to_channel(ch.root, ch.root / "linux-64" / arch.name,
                    {"subdir": "linux-64", "noarch": None}, subdir="linux-64")
-    for i, (case, ep) in enumerate(ENTRY_POINTS.items()):
+    for i, ep in enumerate(ENTRY_POINTS.values()):
         name = f"evil-ep{i}"
         link = json.dumps({"noarch": {"type": "python", "entry_points": [
             ep.replace("/ABS", str(outside))]}, "package_metadata_version": 1}).encode()

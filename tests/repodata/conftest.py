@@ -37,7 +37,7 @@ def write_basic_channel(root: Path, zst: bool = False, noarch: bool = True) -> P
 
 
 @pytest.fixture
-def basic_server(channel_server: ChannelServer) -> ChannelServer:
+def basic_server(channel_server: ChannelServer) -> ChannelServer:  # noqa: F811
     write_basic_channel(channel_server.root)
     return channel_server
 

@@ -118,3 +118,20 @@ def test_truncated_zst(channel_server: ChannelServer, tmp_path: Path) -> None:
         load([channel_server.url], tmp_path / "pkgs")
     assert "zstd" in str(ei.value)
     assert_cache_clean(tmp_path / "pkgs")
+
+
+def test_broken_local_repodata_fails_at_once(tmp_path: Path) -> None:
+    """A file:// channel with a broken repodata.json: one clear error, no retries."""
+    from tests.repodata.conftest import write_basic_channel
+    from umm.net import HttpClient, NetworkOptions
+
+    root = tmp_path / "chan"
+    write_basic_channel(root)
+    (root / "linux-64" / "repodata.json").write_bytes(b'{"packages": {"a-1-0.tar.bz2": ')
+    sleeps: List[float] = []
+    client = HttpClient(NetworkOptions(max_retries=3, backoff_factor=1, use_env_proxies=False),
+                        sleep=sleeps.append)
+    with pytest.raises(InvalidRepodata) as ei:
+        load([root.as_uri()], tmp_path / "pkgs", client=client)
+    assert "\n" not in str(ei.value) and "linux-64/repodata.json" in str(ei.value)
+    assert sleeps == []

@@ -96,11 +96,11 @@ def test_requirements_groups_and_exclusions_match_brute_force(lazy: bool) -> Non
                 s.add_constrains(var[a], [var[b]])
         done = set()
 
-        def expand(a) -> None:
+        def expand(a, deps=deps, s=s, var=var) -> None:
             for m, sub in deps[a]:
                 s.add_requires(var[a], [var[m, j] for j in sub])
 
-        def extend(solver: SatSolver) -> bool:
+        def extend(solver: SatSolver, inv=inv, done=done, expand=expand) -> bool:
             added = False
             for v in list(solver.true_trail):
                 a = inv.get(v)

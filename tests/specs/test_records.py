@@ -63,7 +63,7 @@ def test_nulls_kept(shared_data: Path) -> None:
     nulls = [(fn, e) for fn, e in _entries(shared_data, "conda-forge-numpy-linux-64.json")
              if any(v is None for v in e.values())]
     assert nulls, "the slice is documented to contain nulls"
-    for fn, e in nulls:
+    for _fn, e in nulls:
         rec = PackageRecord.from_json(dict(e))
         assert rec.to_json() == e
         for key, value in e.items():

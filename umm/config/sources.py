@@ -219,7 +219,7 @@ def _key_before(text: str, line: Optional[int]) -> Optional[str]:
     if line is None:
         return None
     key = None
-    for i, ln in enumerate(text.splitlines()[:line]):
+    for ln in text.splitlines()[:line]:
         m = _TOP_KEY_RE.match(ln)
         if m:
             key = m.group(1)

@@ -181,13 +181,13 @@ class Linker:
         def task(i: int) -> None:
             info = infos[i]
             out = results[i]
-            for entry, rel in targets[i]:
+            for _entry, rel in targets[i]:
                 self._ensure_dir(info.name, os.path.dirname(rel), rel)
             for entry, rel in targets[i]:
                 if rel not in contested:
                     out[rel] = self.link_entry(info.name, info.directory, entry, rel)
             if self.options.extra_safety_checks:
-                for entry, rel in targets[i]:
+                for _entry, rel in targets[i]:
                     if rel in out:
                         self._verify(info.name, out[rel])
 

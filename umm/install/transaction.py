@@ -273,7 +273,7 @@ class _Transaction:
         if self.options.compile_pyc and python is not None:
             self._compile(python, linked)
         self._restore_shared(linker, keep, remaining, python)
-        for req, info, rec in linked:
+        for _req, _info, rec in linked:
             self._write_record(rec)
             self.result.linked.append(PrefixRecord.from_json(rec))
         if history is not None:

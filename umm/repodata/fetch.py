@@ -218,6 +218,8 @@ class SubdirFetcher:
                     return result
                 except (InvalidRepodata, NetError) as exc:
                     last_error = exc
+                    if target.is_local:
+                        break  # a local file reads the same on every try
                     rep.warning(f"{target.name}: {exc}; retrying")
                     if attempts <= self.client.options.max_retries:
                         self.client._sleep(self.client.backoff(attempts - 1))

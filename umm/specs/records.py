@@ -264,7 +264,7 @@ class PackageRecord:
                 or self._build_number < 0:
             raise InvalidRecord(self.dist_name, "'build_number' must be a non-negative integer",
                                 field="build_number")
-        self.version_obj
+        _ = self.version_obj  # parse now: an invalid version fails here
         for key in ("depends", "constrains"):
             value = d.get(key)
             if value is not None and (not isinstance(value, list)
