@@ -23,7 +23,7 @@ TEST_PY="$ROOT/.venv/bin/python"
 
 RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/umm-ci-frozen.XXXXXX")"
 trap 'rm -rf "$RUN_DIR"' EXIT
-mkdir -p "$RUN_DIR/bin" "$RUN_DIR/work"
+mkdir -p "$RUN_DIR/bin" "$RUN_DIR/work" "$RUN_DIR/tmp"
 cp dist/umm "$RUN_DIR/bin/umm"
 
 # Directories that hold the build Python: the venvs and the interpreter's own
@@ -52,6 +52,8 @@ done
 echo "ci-frozen: PATH for the tests: $clean_path" >&2
 
 cd "$RUN_DIR/work"
-env -u PYTHONPATH -u PYTHONHOME PATH="$clean_path" UMM_EXE="$RUN_DIR/bin/umm" \
+# TMPDIR inside RUN_DIR: the onefile binary unpacks itself under $TMPDIR/_MEI*, and a
+# SIGKILLed run (tests/reliability) cannot remove its unpack dir; the trap does.
+env -u PYTHONPATH -u PYTHONHOME PATH="$clean_path" UMM_EXE="$RUN_DIR/bin/umm" TMPDIR="$RUN_DIR/tmp" \
   "$TEST_PY" -m pytest "$ROOT/tests" -c "$ROOT/pyproject.toml" --rootdir "$ROOT" \
   -p no:cacheprovider -m e2e -n "${UMM_TEST_WORKERS:-2}" -q "$@"

@@ -128,3 +128,30 @@ def test_builder_rejects_name_mismatch() -> None:
     ("__glibc >=2.17", "__glibc")])
 def test_dependency_name(spec: str, name: str) -> None:
     assert dependency_name(spec) == name
+
+
+def test_fast_path_agrees_with_the_full_check(shared_data: Path) -> None:
+    """Records whose shape was seen before skip the full check: same wire tuples."""
+    from umm.repodata import wire as W
+
+    doc = json.loads((shared_data / "repodata" / "conda-forge-numpy-linux-64.json").read_text())
+    raws = [(fn, {k: v for k, v in raw.items() if k in W.FIELD_SET})
+            for sec in ("packages", "packages.conda") for fn, raw in doc.get(sec, {}).items()]
+    b = RecordBuilder("c", "linux-64", "https://h/c/linux-64", {})
+    ref = ("https://h/c/linux-64/",)
+    for _ in range(2):  # second round: every shape and version known
+        for fn, raw in raws:
+            w, why = b.wire_one(raw["name"], fn, raw)
+            assert why is None and w == W.to_wire(raw, fn, ref, "https://h/c/linux-64")
+    assert b._shapes  # the fast path was armed
+
+
+def test_fast_path_still_refuses_hostile_items() -> None:
+    b = RecordBuilder("c", "linux-64", "https://h/c/linux-64", {})
+    good = record("a", "1", "0", depends=["b"], track_features=["x"])
+    assert b.wire_one("a", "a-1-0.tar.bz2", good)[1] is None
+    for bad in (dict(good, depends=["b", 1]), dict(good, track_features=[None]),
+                dict(good, constrains=[["x"]]), dict(good, build="b" * 5000),
+                dict(good, name="z"), dict(good, build_number=True)):
+        w, why = b.wire_one("a", "a-1-1.tar.bz2", bad)
+        assert w is None and why, bad

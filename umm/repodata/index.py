@@ -15,15 +15,18 @@ found in records are kept per name and reported when that name is loaded.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import marshal
 import os
 import struct
 import sys
+import threading
 import zlib
 from array import array
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from umm.repodata import wire as W
 from umm.repodata.cache import atomic_write
@@ -124,9 +127,39 @@ def _pread_fallback(fd: int, length: int, offset: int) -> bytes:  # pragma: no c
     return os.read(fd, length)
 
 
+_gc_lock = threading.Lock()
+_gc_state = {"pausers": 0, "restore": False}
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic GC while building: the scan makes ~10^6 small objects that all stay
+    alive (no cycles among them), and each collection would walk them all again
+    (measured: 10-50% of a cold build). Builders may overlap (one per subdir, in
+    threads): the first one in disables the GC, the last one out restores it."""
+    with _gc_lock:
+        if _gc_state["pausers"] == 0:
+            _gc_state["restore"] = gc.isenabled()
+            gc.disable()
+        _gc_state["pausers"] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_state["pausers"] -= 1
+            if _gc_state["pausers"] == 0 and _gc_state["restore"]:
+                gc.enable()
+
+
 def build_index(json_path: Path, index_path: Path, builder: RecordBuilder,
                 validators: Optional[Dict[str, str]] = None, url: str = "") -> SubdirIndex:
     """Scan ``json_path``, validate every record, and write the index (atomically)."""
+    with gc_paused():
+        return _build_index(json_path, index_path, builder, validators, url)
+
+
+def _build_index(json_path: Path, index_path: Path, builder: RecordBuilder,
+                 validators: Optional[Dict[str, str]], url: str) -> SubdirIndex:
     st = os.stat(json_path)
     data = json_path.read_bytes().decode("latin-1")  # the bytes are freed at once
     groups: Dict[str, Tuple[Dict[str, tuple], Dict[str, tuple]]] = {}

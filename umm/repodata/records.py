@@ -134,6 +134,7 @@ class RecordBuilder:
         self.checker_id = getattr(self.check_version, "__qualname__", "") + "@" + \
             getattr(self.check_version, "__module__", "")
         self._good_versions: Dict[str, bool] = {}
+        self._shapes: Dict[tuple, Tuple[int, ...]] = {}
         self.skipped = 0
 
     def update_top(self, top: Dict[str, Any]) -> None:
@@ -147,9 +148,17 @@ class RecordBuilder:
     # -- validation --------------------------------------------------------------
     def wire_one(self, name: str, fn: str, raw: Any) -> Tuple[Optional[tuple], Optional[str]]:
         """One raw entry as a wire tuple, or (None, why it was refused)."""
+        if raw.__class__ is dict:
+            w = W.to_wire_checked(raw, fn, self.url_ref, self.channel_url, self._shapes,
+                                  self._good_versions, name, MAX_FIELD)
+            if w is not None:
+                return w, None
         why = check_record(raw, name, self.check_version, self._good_versions)
         if why is not None:
             return None, f"{fn[:120]}: {why}"
+        if raw.keys() <= W.FIELD_SET and len(self._shapes) < 256:
+            shape, str_idx = W.shape_of(raw)
+            self._shapes[shape] = str_idx
         return W.to_wire(raw, fn, self.url_ref, self.channel_url), None
 
     def select(self, conda: Dict[str, tuple], tarbz2: Dict[str, tuple]) -> List[tuple]:

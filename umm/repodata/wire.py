@@ -66,6 +66,66 @@ def to_wire(raw: Dict[str, Any], fn: str, url_ref: Tuple[str], channel: str) -> 
     return tuple(vals)
 
 
+def to_wire_checked(raw: Dict[str, Any], fn: str, url_ref: Tuple[str], channel: str,
+                    known: Dict[tuple, Tuple[int, ...]], good_versions: Dict[str, bool],
+                    name: str, max_field: int) -> Optional[tuple]:
+    """:func:`to_wire` for the common case, or None when the full check must run.
+
+    The common case: only known keys, ``name`` as asked, a version already found
+    valid, and a shape (the type of each field) that a fully checked record of the
+    same builder had (``known``: shape -> indices of its string fields). Types of
+    list items are checked by interning them (``sys.intern`` refuses non-strings).
+    """
+    if not raw.keys() <= FIELD_SET:
+        return None
+    vals = list(map(raw.get, FIELDS, _MISSINGS))
+    str_idx = known.get(tuple(map(type, vals)))
+    if str_idx is None or vals[I_NAME] != name or vals[I_VERSION] not in good_versions:
+        return None
+    if len(name) > max_field:
+        return None
+    b = vals[I_BUILD]
+    if b.__class__ is str and len(b) > max_field:
+        return None
+    for i in str_idx:
+        vals[i] = _intern(vals[i])
+    try:
+        deps = vals[I_DEPENDS]
+        if deps is not MISSING:  # a list or null (-> ())
+            vals[I_DEPENDS] = tuple(map(_intern, deps)) if deps else ()
+        cons = vals[I_CONSTRAINS]
+        if cons is not MISSING:
+            vals[I_CONSTRAINS] = tuple(map(_intern, cons)) if cons else ()
+        tf = vals[I_TRACK]
+        if tf.__class__ is list:
+            vals[I_TRACK] = tuple(map(_intern, tf))
+    except TypeError:
+        return None  # a list item that is not a string
+    v = vals[I_MD5]
+    if v.__class__ is str and len(v) == 32 and v.islower():
+        try:
+            vals[I_MD5] = bytes.fromhex(v)
+        except ValueError:
+            pass
+    v = vals[I_SHA256]
+    if v.__class__ is str and len(v) == 64 and v.islower():
+        try:
+            vals[I_SHA256] = bytes.fromhex(v)
+        except ValueError:
+            pass
+    vals[I_FN] = fn
+    vals[I_URL] = url_ref
+    vals[I_CHANNEL] = channel
+    vals.append(None)
+    return tuple(vals)
+
+
+def shape_of(raw: Dict[str, Any]) -> Tuple[tuple, Tuple[int, ...]]:
+    """(shape, indices of interned string fields) of a record: see :func:`to_wire_checked`."""
+    vals = list(map(raw.get, FIELDS, _MISSINGS))
+    return tuple(map(type, vals)), tuple(i for i in _INTERNED if vals[i].__class__ is str)
+
+
 def value(w: tuple, i: int) -> Any:
     """Field ``i`` of a wire tuple in its JSON form (MISSING when absent)."""
     v = w[i]
