@@ -323,3 +323,56 @@ def test_create_from_a_150_package_channel(umm_env: UmmEnv, channel_server: Chan
     for name in unlink:  # dependents are unlinked before their dependencies
         assert all(unlink.index(d) > unlink.index(name) for d in deps[name] if d in unlink)
     assert all(n in unlink for n, ds in deps.items() if "gen000" in ds)
+
+
+def test_install_revision_rolls_back_and_forward(umm_env: UmmEnv, channel: ChannelServer) -> None:
+    prefix = umm_env.root_prefix / "envs" / "rev"
+    _umm(umm_env, channel, "create", "-n", "rev", "a=1.0", "-y", check=True)      # rev 0
+    at0 = snapshot(prefix)
+    _umm(umm_env, channel, "install", "-n", "rev", "app", "-y", check=True)      # rev 1
+    _umm(umm_env, channel, "update", "-n", "rev", "a", "-y", check=True)         # rev 2
+    at2 = _versions(umm_env, "rev")
+    assert at2 == {"a": "2.0", "app": "1.0", "lib": "1.0"}
+
+    proc = _umm(umm_env, channel, "install", "-n", "rev", "--revision", "0", "-y", check=True)
+    assert "Downgrade:" in proc.stdout and "Remove:" in proc.stdout
+    assert _versions(umm_env, "rev") == {"a": "1.0"}
+    now = snapshot(prefix)
+    assert {k: v for k, v in now.items() if k != "conda-meta/history"} == \
+        {k: v for k, v in at0.items() if k != "conda-meta/history"}  # as after the create
+    revs = umm_env.run("list", "-n", "rev", "--revisions", check=True).stdout
+    assert "(rev 3)" in revs and "--revision 0" in (prefix / "conda-meta/history").read_text()
+
+    # forward again, offline with no channel at all: every package is in the cache
+    proc = umm_env.run("install", "-n", "rev", "--revision", "2", "-y", "--offline",
+                       "-c", "http://127.0.0.1:9/nowhere", "--override-channels", check=True)
+    assert _versions(umm_env, "rev") == at2
+
+    # a package gone from the cache comes from the channels
+    for entry in (umm_env.root_prefix / "pkgs").iterdir():
+        if entry.name.startswith("a-1.0-"):
+            if entry.is_dir():
+                import shutil
+
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    _umm(umm_env, channel, "install", "-n", "rev", "--revision", "0", "-y", check=True)
+    assert _versions(umm_env, "rev") == {"a": "1.0"}
+
+
+def test_install_revision_errors(umm_env: UmmEnv, channel: ChannelServer) -> None:
+    _umm(umm_env, channel, "create", "-n", "reverr", "a=1.0", "-y", check=True)
+    proc = _umm(umm_env, channel, "install", "-n", "reverr", "--revision", "7", "-y")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "revision 7 not found" in proc.stderr and "0 to 0" in proc.stderr
+    proc = _umm(umm_env, channel, "install", "-n", "reverr", "--revision", "0", "b", "-y")
+    assert proc.returncode == 2 and "--revision takes no package specs" in proc.stderr
+    # a revision whose package is neither cached nor served
+    hist = umm_env.root_prefix / "envs" / "reverr" / "conda-meta" / "history"
+    hist.write_text(hist.read_text() + "==> 2024-01-01 00:00:00 <==\n# cmd: x\n"
+                    "+mychan::ghost-9.9-0\n")
+    proc = _umm(umm_env, channel, "install", "-n", "reverr", "--revision", "1", "-y")
+    assert proc.returncode != 0 and "cannot restore revision 1" in proc.stderr
+    assert "mychan::ghost-9.9-0" in proc.stderr and "Traceback" not in proc.stderr
+    assert _versions(umm_env, "reverr") == {"a": "1.0"}

@@ -9,6 +9,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     from umm.cli._install import configure_install_command
 
     configure_install_command(p)
+    p.add_argument("--revision", type=int, metavar="N", default=None,
+                   help="put the environment back as it was after revision N "
+                        "(see `umm list --revisions`)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,6 +33,12 @@ def _run(args: argparse.Namespace, cfg: Any, files: Any, prefix: str, job: Any) 
 
     after = lambda: sf.after_transaction(cfg, prefix, files, job.reporter)  # noqa: E731
     spec_texts = sf.spec_texts(args, files)
+    if getattr(args, "revision", None) is not None:
+        if spec_texts or files is not None:
+            raise UsageError("--revision takes no package specs or spec files")
+        from umm.cli._revision import restore
+
+        return restore(args, cfg, prefix, job)
     if sf.is_explicit(files):  # @EXPLICIT and lock files: no solve
         job.banner()
         records = sf.explicit_records(cfg, files)

@@ -130,8 +130,13 @@ def read_history(prefix: "os.PathLike[str] | str") -> List[Revision]:
 
 def requested_specs(prefix: "os.PathLike[str] | str") -> Dict[str, str]:
     """Name -> the spec the user last asked for (update specs minus removed ones)."""
+    return requested_at(read_history(prefix))
+
+
+def requested_at(revisions: Sequence[Revision], n: Optional[int] = None) -> Dict[str, str]:
+    """Name -> the spec last asked for, up to revision ``n`` (default: all)."""
     out: Dict[str, str] = {}
-    for rev in read_history(prefix):
+    for rev in (revisions if n is None else revisions[:n + 1]):
         for spec in rev.update_specs:
             out[_spec_name(spec)] = spec
         for spec in rev.remove_specs:
@@ -144,3 +149,29 @@ def _spec_name(spec: str) -> str:
     if "::" in s:
         s = s.split("::", 1)[1]
     return re.split(r"[\s=<>!~\[]", s, maxsplit=1)[0]
+
+
+def packages_at(revisions: Sequence[Revision], n: int) -> List[str]:
+    """The ``channel::name-version-build`` of every package installed after revision
+    ``n`` (0 is the first block), replaying the ``+``/``-`` lines up to it."""
+    state: Dict[str, str] = {}  # name-version-build -> dist as written
+    for rev in revisions[:n + 1]:
+        for d in rev.removed:
+            state.pop(dist_key(d), None)
+        for d in rev.added:
+            state[dist_key(d)] = d
+    return sorted(state.values(), key=dist_key)
+
+
+def dist_key(dist: str) -> str:
+    """``name-version-build`` of a history line's dist (channel dropped)."""
+    return dist.rpartition("::")[2].strip()
+
+
+def split_dist(dist: str) -> Optional[tuple]:
+    """``(channel, name, version, build)`` of ``[channel::]name-version-build``, or None."""
+    channel, _, rest = dist.strip().rpartition("::")
+    parts = rest.rsplit("-", 2)
+    if len(parts) != 3 or not all(parts):
+        return None
+    return (channel, parts[0], parts[1], parts[2])
