@@ -143,6 +143,13 @@ def test_errors_are_one_line(umm_env: UmmEnv, args: list, code: int, text: str) 
     assert len([x for x in proc.stderr.splitlines() if x.startswith(("error", "usage"))]) >= 1
 
 
+def test_remote_whoneeds_with_no_result_gives_no_install_hint(umm_env: UmmEnv,
+                                                               numpy_channel: Path) -> None:
+    proc = umm(umm_env, "repoquery", "whoneeds", "no-such-package", *chan(numpy_channel))
+    assert 'No entries matching "no-such-package" found' in proc.stdout
+    assert "may not be installed" not in proc.stderr
+
+
 def test_depends_of_something_not_installed(umm_env: UmmEnv, numpy_prefix: Path) -> None:
     proc = umm(umm_env, "repoquery", "depends", "scipy", "-p", numpy_prefix)
     assert proc.stdout == 'No entries matching "scipy" found\n'

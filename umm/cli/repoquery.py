@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         if kind == "search" and not local:
             note("Channels may not be configured. Try giving a channel with '-c,--channel' "
                  "option, or use `--use-local 1` to search for installed packages.")
-        elif kind != "search":
+        elif kind != "search" and local:
             note(f"{args.specs[0]} may not be installed. Try giving a channel with "
                  "'-c,--channel' option for remote repoquery")
     return 0
