@@ -38,6 +38,24 @@ def _hexbytes(value: Any, n: int) -> Any:
     return value
 
 
+def _compact(vals: list, fn: str, url_ref: Tuple[str], channel: str) -> None:
+    """The compact encodings, in place (TypeError: a list item is not a string)."""
+    deps = vals[I_DEPENDS]
+    if deps is not MISSING:  # a list or null (-> ())
+        vals[I_DEPENDS] = tuple(map(_intern, deps)) if deps else ()
+    cons = vals[I_CONSTRAINS]
+    if cons is not MISSING:
+        vals[I_CONSTRAINS] = tuple(map(_intern, cons)) if cons else ()
+    tf = vals[I_TRACK]
+    if tf.__class__ is list:
+        vals[I_TRACK] = tuple(map(_intern, tf))
+    vals[I_MD5] = _hexbytes(vals[I_MD5], 32)
+    vals[I_SHA256] = _hexbytes(vals[I_SHA256], 64)
+    vals[I_FN] = fn
+    vals[I_URL] = url_ref
+    vals[I_CHANNEL] = channel
+
+
 def to_wire(raw: Dict[str, Any], fn: str, url_ref: Tuple[str], channel: str) -> tuple:
     """A validated raw record (see :mod:`umm.repodata.records`) in wire form."""
     vals = list(map(raw.get, FIELDS, _MISSINGS))
@@ -45,20 +63,7 @@ def to_wire(raw: Dict[str, Any], fn: str, url_ref: Tuple[str], channel: str) -> 
         v = vals[i]
         if v.__class__ is str:
             vals[i] = _intern(v)
-    deps = vals[I_DEPENDS]
-    if deps is not MISSING:
-        vals[I_DEPENDS] = tuple(map(_intern, deps)) if deps else ()
-    cons = vals[I_CONSTRAINS]
-    if cons is not MISSING:
-        vals[I_CONSTRAINS] = tuple(map(_intern, cons)) if cons else ()
-    tf = vals[I_TRACK]
-    if tf.__class__ is list:
-        vals[I_TRACK] = tuple(tf)
-    vals[I_MD5] = _hexbytes(vals[I_MD5], 32)
-    vals[I_SHA256] = _hexbytes(vals[I_SHA256], 64)
-    vals[I_FN] = fn
-    vals[I_URL] = url_ref
-    vals[I_CHANNEL] = channel
+    _compact(vals, fn, url_ref, channel)
     extra: Optional[Dict[str, Any]] = None
     if len(raw) > NF or not raw.keys() <= FIELD_SET:
         extra = {k: v for k, v in raw.items() if k not in FIELD_SET} or None
@@ -90,32 +95,9 @@ def to_wire_checked(raw: Dict[str, Any], fn: str, url_ref: Tuple[str], channel: 
     for i in str_idx:
         vals[i] = _intern(vals[i])
     try:
-        deps = vals[I_DEPENDS]
-        if deps is not MISSING:  # a list or null (-> ())
-            vals[I_DEPENDS] = tuple(map(_intern, deps)) if deps else ()
-        cons = vals[I_CONSTRAINS]
-        if cons is not MISSING:
-            vals[I_CONSTRAINS] = tuple(map(_intern, cons)) if cons else ()
-        tf = vals[I_TRACK]
-        if tf.__class__ is list:
-            vals[I_TRACK] = tuple(map(_intern, tf))
+        _compact(vals, fn, url_ref, channel)
     except TypeError:
         return None  # a list item that is not a string
-    v = vals[I_MD5]
-    if v.__class__ is str and len(v) == 32 and v.islower():
-        try:
-            vals[I_MD5] = bytes.fromhex(v)
-        except ValueError:
-            pass
-    v = vals[I_SHA256]
-    if v.__class__ is str and len(v) == 64 and v.islower():
-        try:
-            vals[I_SHA256] = bytes.fromhex(v)
-        except ValueError:
-            pass
-    vals[I_FN] = fn
-    vals[I_URL] = url_ref
-    vals[I_CHANNEL] = channel
     vals.append(None)
     return tuple(vals)
 
