@@ -20,15 +20,20 @@
 #                     needs one built with a shared libpython)
 #   UMM_BUILD_VENV    build venv location (default build/.venv)
 #   UMM_DIST          output directory (default dist)
-#   UMM_RELEASE       variant copied to dist/umm: pyinstaller | nuitka-onefile
-#                     (default: the faster one among those built, see DEFAULT_RELEASE)
+#   UMM_RELEASE       variant copied to dist/umm: pyinstaller | nuitka-onefile | none
+#                     (default: DEFAULT_RELEASE when it was built, else the one built;
+#                     none: only build and smoke-test)
 #   SOURCE_DATE_EPOCH archive timestamps (default: last commit time)
 #
 # Dockerfile.build runs this same script inside a manylinux2014 image.
 set -euo pipefail
 
-# Chosen by bench/startup.py (see build/README.md): the faster single file.
-DEFAULT_RELEASE=nuitka-onefile
+# The release binary (see build/README.md). Nuitka's onefile starts 3x faster, but its
+# launcher does not pass signals through faithfully (SIGTERM reaches umm as SIGINT,
+# SIGUSR1/2 are not forwarded, a signal death becomes exit 128+N, Ctrl-C is followed
+# by SIGKILL after a grace time), which `umm run` and rollbacks depend on; the
+# PyInstaller onefile passes the whole end-to-end suite (scripts/ci-frozen.sh).
+DEFAULT_RELEASE=pyinstaller
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${PYTHON:-python3}"
@@ -160,6 +165,10 @@ if [ ${#built[@]} -eq 0 ]; then
 fi
 
 # --- the release -----------------------------------------------------------------
+if [ "${UMM_RELEASE:-}" = none ]; then
+  log "UMM_RELEASE=none: dist/umm and the release archive left as they were"
+  exit 0
+fi
 release="${UMM_RELEASE:-}"
 if [ -z "$release" ]; then
   release="${built[0]}"

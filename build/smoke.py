@@ -7,7 +7,8 @@ variables, HOME and MAMBA_ROOT_PREFIX in a temp dir) and checks that
 ``--version`` prints the version, ``--help`` lists every subcommand, and
 ``<command> --help`` works for every subcommand: each of those imports its own
 ``umm.cli`` module lazily, so a module the freezer missed fails here, not for a
-user. For a PyInstaller build it also lists the bundle: every module under umm/,
+user. Then it does the main job: creates an env from ``demo/channel`` (served over
+HTTP) and runs a program in it. For a PyInstaller build it also lists the bundle: every module under umm/,
 every data file under umm/ and certifi's CA bundle must be inside. Exit status 0
 when all pass; failures are listed on stderr.
 """
@@ -79,7 +80,48 @@ def check(exe: str, version: Optional[str]) -> List[str]:
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             failures.extend(f for f in pool.map(sub_help, names) if f)
+        failures.extend(main_job(run, tmp))
     return failures
+
+
+def main_job(run, tmp: Path) -> List[str]:
+    """The README's main job with the frozen binary: create an env from the bundled
+    demo channel, served over HTTP on 127.0.0.1 (the whole network stack must be
+    in the bundle), and run a program in it. Both commands carry a ``-c`` argument,
+    which a freezer may take as its own (Nuitka refuses it unless built with
+    --deployment). zlib's pkg-config file must point at the env."""
+    import functools
+    import http.server
+    import platform
+    import threading
+
+    channel = ROOT / "demo" / "channel"
+    if not (channel / "linux-64" / "repodata.json").is_file() or \
+            (platform.system(), platform.machine()) != ("Linux", "x86_64"):
+        return []  # the demo channel's packages are linux-64 ones
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(channel)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        p = run("create", "-y", "-n", "smoke", "-c", url, "--override-channels", "zlib")
+        if p.returncode != 0:
+            return [f"create -c <demo channel over http>: exit {p.returncode}: "
+                    f"{p.stderr.strip()[-500:]}"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    p = run("run", "-n", "smoke", "sh", "-c", 'cat "$CONDA_PREFIX/lib/pkgconfig/zlib.pc"')
+    prefix = str(tmp / "root" / "envs" / "smoke")
+    if p.returncode != 0 or f"prefix={prefix}" not in p.stdout:
+        return [f"run -n smoke sh -c ...: exit {p.returncode}, stdout {p.stdout[-300:]!r}, "
+                f"stderr {p.stderr.strip()[-300:]!r}"]
+    return []
 
 
 def check_pyinstaller_bundle(exe: str) -> List[str]:

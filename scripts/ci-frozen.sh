@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# CI, after the main test run: build the PyInstaller binary, then run the
-# end-to-end subset of the suite (tests marked e2e: every test using umm_env,
-# plus the frozen-binary checks) against it.
+# CI, after the main test run: build the release binary (PyInstaller onefile) and
+# run the end-to-end subset of the suite (tests marked e2e: every test using
+# umm_env, plus the frozen-binary checks) against it; then build the Nuitka onefile,
+# whose build smoke-tests it (build/smoke.py: every subcommand, and the main job
+# over HTTP), without the suite (its launcher's signal handling differs, see
+# build/build.sh).
 #
 # The tests run from an empty directory, with UMM_EXE pointing at a copy of the
 # binary, and with the Python that built it (and the venvs) removed from PATH
@@ -9,22 +12,18 @@
 # itself runs on the test venv's interpreter by absolute path.
 #
 #   scripts/ci-frozen.sh [extra pytest args]
-# Environment: UMM_TEST_WORKERS (default 2), PYTHON (build interpreter).
+# Environment: UMM_TEST_WORKERS (default 2), PYTHON (build interpreter),
+# UMM_FROZEN_VARIANTS (tested, default "pyinstaller"), UMM_FROZEN_BUILD_ONLY (built and
+# smoke-tested, default "nuitka"). The tests see the variant in UMM_EXE_VARIANT.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-
-start=$(date +%s)
-bash build/build.sh pyinstaller
-echo "ci-frozen: build took $(( $(date +%s) - start ))s" >&2
 
 [ -x .venv/bin/python ] || scripts/setup.sh test >/dev/null
 TEST_PY="$ROOT/.venv/bin/python"
 
 RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/umm-ci-frozen.XXXXXX")"
 trap 'rm -rf "$RUN_DIR"' EXIT
-mkdir -p "$RUN_DIR/bin" "$RUN_DIR/work" "$RUN_DIR/tmp"
-cp dist/umm "$RUN_DIR/bin/umm"
 
 # Directories that hold the build Python: the venvs and the interpreter's own
 # directory (both as found on PATH and resolved, e.g. pyenv shims and versions).
@@ -51,9 +50,30 @@ for entry in "${entries[@]}"; do
 done
 echo "ci-frozen: PATH for the tests: $clean_path" >&2
 
-cd "$RUN_DIR/work"
-# TMPDIR inside RUN_DIR: the onefile binary unpacks itself under $TMPDIR/_MEI*, and a
-# SIGKILLed run (tests/reliability) cannot remove its unpack dir; the trap does.
-env -u PYTHONPATH -u PYTHONHOME PATH="$clean_path" UMM_EXE="$RUN_DIR/bin/umm" TMPDIR="$RUN_DIR/tmp" \
-  "$TEST_PY" -m pytest "$ROOT/tests" -c "$ROOT/pyproject.toml" --rootdir "$ROOT" \
-  -p no:cacheprovider -m e2e -n "${UMM_TEST_WORKERS:-2}" -q "$@"
+status=0
+for variant in ${UMM_FROZEN_VARIANTS-pyinstaller}; do
+  case "$variant" in
+    pyinstaller) exe="dist/pyinstaller/umm"; name=pyinstaller ;;
+    nuitka) exe="dist/nuitka-onefile/umm"; name=nuitka-onefile ;;
+    *) echo "ci-frozen: unknown variant $variant" >&2; exit 2 ;;
+  esac
+  start=$(date +%s)
+  (cd "$ROOT" && bash build/build.sh "$variant")
+  echo "ci-frozen: $name build took $(( $(date +%s) - start ))s" >&2
+  run="$RUN_DIR/$name"
+  mkdir -p "$run/bin" "$run/work" "$run/tmp"
+  cp "$ROOT/$exe" "$run/bin/umm"
+  echo "ci-frozen: e2e tests against $name" >&2
+  # TMPDIR inside RUN_DIR: a onefile binary unpacks itself under $TMPDIR (PyInstaller's
+  # _MEI*), and a SIGKILLed run (tests/reliability) cannot remove it; the trap does.
+  (cd "$run/work" && env -u PYTHONPATH -u PYTHONHOME PATH="$clean_path" \
+    UMM_EXE="$run/bin/umm" UMM_EXE_VARIANT="$name" TMPDIR="$run/tmp" XDG_CACHE_HOME="$run/tmp" \
+    "$TEST_PY" -m pytest "$ROOT/tests" -c "$ROOT/pyproject.toml" --rootdir "$ROOT" \
+    -p no:cacheprovider -m e2e -n "${UMM_TEST_WORKERS:-2}" -q "$@") || status=1
+done
+for variant in ${UMM_FROZEN_BUILD_ONLY-nuitka}; do
+  start=$(date +%s)
+  (cd "$ROOT" && UMM_RELEASE=none bash build/build.sh "$variant") || status=1
+  echo "ci-frozen: $variant build and smoke test took $(( $(date +%s) - start ))s" >&2
+done
+exit $status

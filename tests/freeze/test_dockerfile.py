@@ -115,6 +115,8 @@ def test_ci_runs_the_frozen_suite_after_the_main_one():
     assert lines.index("bash scripts/ci-frozen.sh") > lines.index("bash scripts/test.sh")
     script = (REPO / "scripts" / "ci-frozen.sh").read_text()
     subprocess.run(["bash", "-n", str(REPO / "scripts" / "ci-frozen.sh")], check=True)
-    assert "build/build.sh pyinstaller" in script
+    assert 'build/build.sh "$variant"' in script
+    assert "UMM_FROZEN_VARIANTS-pyinstaller}" in script  # the release is tested
+    assert "UMM_FROZEN_BUILD_ONLY-nuitka}" in script  # and Nuitka built + smoke-tested
     assert "-m e2e" in script and "UMM_EXE=" in script
     assert "-u PYTHONPATH" in script and "-u PYTHONHOME" in script

@@ -1,4 +1,5 @@
-"""build/smoke.py catches a frozen binary that misses a subcommand module."""
+"""build/smoke.py catches a frozen binary that misses a subcommand module, or that
+cannot do the main job (create an env from demo/channel and run a program in it)."""
 from __future__ import annotations
 
 import subprocess
@@ -14,6 +15,13 @@ FAKE = """#!/bin/sh
 case "$1" in
   --version) echo {version}; exit 0 ;;
   --help) echo "subcommands: {names}"; exit 0 ;;
+  create|run)
+    for a in "$@"; do
+      if [ "$a" = "-c" ] && [ "{refuse_c}" = "yes" ]; then
+        echo "Error, the program tried to call itself with '-c' argument" >&2; exit 2
+      fi
+    done
+    PYTHONPATH="{root}" exec "{python}" -m umm "$@" ;;
 esac
 if [ "$1" = "{broken}" ]; then
   echo "ModuleNotFoundError: No module named 'umm.cli.{broken}'" >&2; exit 1
@@ -22,10 +30,12 @@ echo "usage: umm $1"
 """
 
 
-def fake_umm(tmp_path, version="0.1.0", broken="", drop_from_help=""):
+def fake_umm(tmp_path, version="0.1.0", broken="", drop_from_help="", refuse_c=False):
     names = " ".join(n for n in COMMANDS if n != drop_from_help)
     exe = tmp_path / "umm"
-    exe.write_text(FAKE.format(version=version, names=names, broken=broken))
+    exe.write_text(FAKE.format(version=version, names=names, broken=broken,
+                               refuse_c="yes" if refuse_c else "no", root=BUILD.parent,
+                               python=sys.executable))
     exe.chmod(0o755)
     return exe
 
@@ -45,6 +55,7 @@ def test_a_complete_binary_passes(tmp_path):
     ({"version": "9.9.9"}, "--version"),
     ({"broken": "repoquery"}, "repoquery --help: exit 1"),
     ({"drop_from_help": "constructor"}, "--help does not list constructor"),
+    ({"refuse_c": True}, "create -c <demo channel over http>: exit 2"),
 ])
 def test_a_broken_binary_fails(tmp_path, kwargs, expected):
     proc = smoke(fake_umm(tmp_path, **kwargs), "--version", "0.1.0")

@@ -172,3 +172,15 @@ def test_entry_drops_nuitka_onefile_variables_when_compiled():
     out, (code, env) = _run_entry(compiled=False)  # not Nuitka: leaves them alone
     assert env == {"NUITKA_ONEFILE_PARENT": "123", "NUITKA_ONEFILE_DIRECTORY": "/opt/x",
                    "NUITKA_ORIGINAL_ARGV0": "umm"}
+
+
+def test_nuitka_options_keep_cli_and_http_working():
+    """Two defects the Nuitka binary had (found by build/smoke.py's main job): without
+    --deployment it refuses any '-c' argument, and urllib3.connection imports
+    urllib3.http2, so only urllib3.http2.connection may be left out."""
+    lines = [ln.split("#")[0].strip() for ln in (SPEC / "nuitka-options.txt").read_text()
+             .splitlines()]
+    assert "--deployment" in lines
+    excluded = {m for ln in lines if ln.startswith("--nofollow-import-to=")
+                for m in ln.split("=", 1)[1].split(",")}
+    assert "urllib3.http2" not in excluded and "urllib3" not in excluded
