@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -72,6 +73,13 @@ def _umm(env: UmmEnv, channel: ChannelServer, *args: str, **kw):
     return env.run(*args, "-c", channel.url, "--override-channels", **kw)
 
 
+def _activated(prefix: Path) -> dict:
+    """The environment with the env's bin first on PATH, as activation makes it: under
+    a long prefix (a deep TMPDIR) an entry point's shebang is `#!/usr/bin/env python`,
+    the prefix's own being over the kernel's 127 bytes (conda's rule)."""
+    return dict(os.environ, PATH=f"{prefix / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
 def _pkg_downloads(channel: ChannelServer) -> int:
     return sum(1 for r in channel.requests() if r.path.endswith((".conda", ".tar.bz2")))
 
@@ -85,8 +93,9 @@ def test_create_runs_programs_then_list_install_update_remove(umm_env: UmmEnv, c
     assert subprocess.run([str(prefix / "bin/prefix-echo")], capture_output=True,
                           text=True).stdout.strip() == str(prefix)
     assert f"prefix={prefix}\n" in (prefix / "lib/pkgconfig/zlib.pc").read_text()
-    greet = subprocess.run([str(prefix / "bin/greet")], capture_output=True, text=True)
-    assert greet.stdout.strip() == f"greet {prefix}"
+    greet = subprocess.run([str(prefix / "bin/greet")], capture_output=True, text=True,
+                           env=_activated(prefix))
+    assert greet.stdout.strip() == f"greet {prefix}", greet.stderr
     listed = json.loads(umm_env.run("list", "-n", "demo", "--json", check=True).stdout)
     assert sorted(d["name"] for d in listed) == ["greet", "libgcc-ng", "prefix-echo", "python", "zlib"]
     # install: the real link-scripts package; its post-link message is shown
@@ -100,7 +109,8 @@ def test_create_runs_programs_then_list_install_update_remove(umm_env: UmmEnv, c
     # andes without its dependencies: the entry point runs under the env's python
     _umm(umm_env, channel, "install", "-n", "demo", "andes", "--no-deps", "-y", check=True)
     assert not list((prefix / "conda-meta").glob("xlsxwriter-*.json"))
-    andes = subprocess.run([str(prefix / "bin/andes")], capture_output=True, text=True)
+    andes = subprocess.run([str(prefix / "bin/andes")], capture_output=True, text=True,
+                           env=_activated(prefix))
     assert f"{prefix}/lib/python{XY}/site-packages/andes/" in andes.stderr
     # remove: pre-unlink of link-scripts runs; andes' files and .pyc go too
     _umm(umm_env, channel, "remove", "-n", "demo", "link-scripts", "andes", "-y", check=True)
