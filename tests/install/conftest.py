@@ -53,6 +53,13 @@ def python_pkg() -> builder.Package:
     return builder.venv_python()
 
 
+def activated(prefix: Path) -> Dict[str, str]:
+    """The environment with the env's bin first on PATH, as activation makes it: under
+    a long prefix (a deep TMPDIR) an entry point's shebang is `#!/usr/bin/env python`,
+    the prefix's own being over the kernel's 127 bytes (conda's rule)."""
+    return dict(os.environ, PATH=f"{prefix / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
 def snapshot(root: Path) -> Dict[str, tuple]:
     """Every path below ``root`` with its kind, content hash / link target and mode."""
     out: Dict[str, tuple] = {}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from typing import Iterator
 import pytest
 
 from tests.conftest import UmmEnv, umm_command
-from tests.install.conftest import snapshot
+from tests.install.conftest import activated, snapshot
 from tests.support import builder
 from tests.support.builder import File, Package
 from tests.support.server import ChannelServer
@@ -73,13 +72,6 @@ def _umm(env: UmmEnv, channel: ChannelServer, *args: str, **kw):
     return env.run(*args, "-c", channel.url, "--override-channels", **kw)
 
 
-def _activated(prefix: Path) -> dict:
-    """The environment with the env's bin first on PATH, as activation makes it: under
-    a long prefix (a deep TMPDIR) an entry point's shebang is `#!/usr/bin/env python`,
-    the prefix's own being over the kernel's 127 bytes (conda's rule)."""
-    return dict(os.environ, PATH=f"{prefix / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
-
-
 def _pkg_downloads(channel: ChannelServer) -> int:
     return sum(1 for r in channel.requests() if r.path.endswith((".conda", ".tar.bz2")))
 
@@ -94,7 +86,7 @@ def test_create_runs_programs_then_list_install_update_remove(umm_env: UmmEnv, c
                           text=True).stdout.strip() == str(prefix)
     assert f"prefix={prefix}\n" in (prefix / "lib/pkgconfig/zlib.pc").read_text()
     greet = subprocess.run([str(prefix / "bin/greet")], capture_output=True, text=True,
-                           env=_activated(prefix))
+                           env=activated(prefix))
     assert greet.stdout.strip() == f"greet {prefix}", greet.stderr
     listed = json.loads(umm_env.run("list", "-n", "demo", "--json", check=True).stdout)
     assert sorted(d["name"] for d in listed) == ["greet", "libgcc-ng", "prefix-echo", "python", "zlib"]
@@ -110,7 +102,7 @@ def test_create_runs_programs_then_list_install_update_remove(umm_env: UmmEnv, c
     _umm(umm_env, channel, "install", "-n", "demo", "andes", "--no-deps", "-y", check=True)
     assert not list((prefix / "conda-meta").glob("xlsxwriter-*.json"))
     andes = subprocess.run([str(prefix / "bin/andes")], capture_output=True, text=True,
-                           env=_activated(prefix))
+                           env=activated(prefix))
     assert f"{prefix}/lib/python{XY}/site-packages/andes/" in andes.stderr
     # remove: pre-unlink of link-scripts runs; andes' files and .pyc go too
     _umm(umm_env, channel, "remove", "-n", "demo", "link-scripts", "andes", "-y", check=True)

@@ -1,14 +1,13 @@
 """noarch: python packages: site-packages mapping, entry points, .pyc compilation."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.install.conftest import Cache
+from tests.install.conftest import Cache, activated
 from tests.support import builder
 from umm.install import LinkOptions, PrefixData, execute
 from umm.install.errors import NoPythonForNoarch
@@ -39,9 +38,8 @@ def test_noarch_app_entry_point_runs_under_env_python(cache: Cache, prefix: Path
     # over the kernel's 127 bytes (a deep TMPDIR) conda's rule makes it `env python`
     expected = shebang if len(shebang.encode()) <= 127 else "#!/usr/bin/env python"
     assert script.splitlines()[0] == expected
-    activated = dict(os.environ, PATH=f"{prefix / 'bin'}{os.pathsep}{os.environ['PATH']}")
     proc = subprocess.run([str(prefix / "bin/greet")], capture_output=True, text=True,
-                          env=activated)
+                          env=activated(prefix))
     assert proc.returncode == 3 and proc.stdout.strip() == f"hello from {prefix}"
     # .pyc compiled by the env's python and recorded; the broken module reported, not fatal
     rec = PrefixData.load(prefix).get("greet")

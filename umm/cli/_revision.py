@@ -118,19 +118,15 @@ def restore(args: Any, cfg: Any, prefix: str, job: Any) -> int:
     wanted, requested = target_dists(prefix, revision)
     job.banner()
     installed = ix.installed_records(prefix)
-    client: List[Any] = []
-
-    def sources() -> List[Any]:
-        client.append(ix.http_client(cfg))
-        return ix.sources_for(cfg, client[0], job.reporter)
-
-    final = records_for(cfg, wanted, installed, sources, revision)
+    client = ix.http_client(cfg)  # no connection yet: the channels are read only if needed
+    final = records_for(cfg, wanted, installed,
+                        lambda: ix.sources_for(cfg, client, job.reporter), revision)
     tx = ix.plan(installed.values(), final)
     # packages linked again get the requested_spec they had at that revision
     relinked = {r.name for r in tx.to_link}
     specs = [spec for name, spec in sorted(requested.items()) if name in relinked]
     return job.run(tx, _parsable(specs), spec_label="Restoring revision "
-                   f"{revision}; requested specs", client=client[0] if client else None)
+                   f"{revision}; requested specs", client=client)
 
 
 def _parsable(specs: Sequence[str]) -> List[str]:
