@@ -14,7 +14,6 @@ PyInstaller sets ``sys.frozen`` and ``sys.executable`` is the binary; Nuitka set
 ``sys.argv[0]`` (onefile) or ``__compiled__.process_exe`` (standalone) is it.
 """
 import os
-import sys
 
 _NUITKA_VARIABLES = ("NUITKA_ONEFILE_PARENT", "NUITKA_ONEFILE_DIRECTORY", "NUITKA_ORIGINAL_ARGV0")
 
@@ -27,6 +26,6 @@ def _restore_environ() -> None:
 
 if __name__ == "__main__":
     _restore_environ()
-    from umm.cli.main import main
+    from umm.cli.main import entry
 
-    sys.exit(main())
+    entry()

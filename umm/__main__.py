@@ -1,4 +1,4 @@
-from umm.cli.main import main
+from umm.cli.main import entry
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    entry()

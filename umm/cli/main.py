@@ -7,6 +7,7 @@ its ``run(args)`` then does the work and returns the exit code.
 """
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -111,6 +112,43 @@ def main(argv: Optional[List[str]] = None) -> int:
     return cli_errors.run_guarded(lambda: _dispatch(module, args), args)
 
 
+def entry() -> None:
+    """The process entry point (console script, ``python -m umm``, frozen binary)."""
+    try:
+        code = main()
+    finally:
+        _quiet_shutdown()
+    sys.exit(code)
+
+
+def _quiet_shutdown() -> None:
+    """Once the command is over, a Ctrl-C ends the process at once and quietly.
+
+    What is left is the interpreter's own shutdown (atexit: joining worker threads,
+    closing pooled HTTP connections); a KeyboardInterrupt raised in there would
+    print a traceback ("Exception ignored in atexit callback") instead of just
+    ending. The work is done or was already interrupted, so exit 130 right away.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be set from the main thread
+
+    def _exit(signum, frame) -> None:  # noqa: ARG001
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        os._exit(128 + signum)
+
+    try:
+        signal.signal(signal.SIGINT, _exit)
+    except (ValueError, OSError):
+        pass
+
+
 def _dispatch(module: str, args) -> int:
     mod = _import(module)
     run = getattr(mod, "run_" + args.command.replace("-", "_"), None) or mod.run
@@ -123,4 +161,4 @@ def _dispatch(module: str, args) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    entry()

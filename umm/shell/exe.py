@@ -22,7 +22,7 @@ import shlex
 import sys
 from typing import Optional, Sequence, Tuple
 
-BOOTSTRAP = "import sys;sys.path.insert(0,{});from umm.cli.main import main;sys.exit(main())"
+BOOTSTRAP = "import sys;sys.path.insert(0,{});from umm.cli.main import entry;entry()"
 
 
 class ExeCommand:
