@@ -133,6 +133,21 @@ def test_killed_transaction_is_found_and_fixed(env: Umm) -> None:
     assert env_state(prefix) == before and pending(prefix) == []
 
 
+def test_fix_removes_backup_dirs_without_a_journal(env: Umm) -> None:
+    """A process killed between making its backup dir and opening the journal in it
+    (or while deleting the dir after its commit) leaves a dir with no journal."""
+    prefix = env.prefix("d")
+    before = env_state(prefix)
+    leftover = prefix / ".umm-rollback" / "12345-7f00"
+    (leftover / "1").mkdir(parents=True)
+    (leftover / "1" / "old.txt").write_text("a backup nobody needs\n")
+    assert pending(prefix) == []
+    fixed = _doctor(env, "--fix")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert not (prefix / ".umm-rollback").exists()
+    assert env_state(prefix) == before and env_problems(prefix) == []
+
+
 def test_journal_recovery_units(tmp_path: Path) -> None:
     """What a killed process leaves is undone exactly, and a killed rollback too."""
     prefix = tmp_path / "env"

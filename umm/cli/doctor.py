@@ -45,12 +45,15 @@ def _fix(prefix: str, cfg: Any) -> List[str]:
     import shutil
     from pathlib import Path
 
-    from umm.install.journal import pending, recover, recover_replaced
+    from umm.install.journal import ROLLBACK_DIR, recover, recover_replaced
     from umm.install.lock import PrefixLock
 
     done: List[str] = []
     items = []
-    if pending(prefix):
+    # not only transactions with a journal (pending()): a process killed between
+    # making its backup dir and opening the journal in it, or while deleting the
+    # dir after its commit, leaves a dir without one, which recover() removes
+    if os.path.isdir(os.path.join(prefix, ROLLBACK_DIR)):
         lock = PrefixLock(Path(prefix), cfg.get("lock_timeout") or None)
         lock.acquire()
         try:

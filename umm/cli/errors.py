@@ -26,12 +26,62 @@ def format_error(exc: BaseException) -> str:
     return line
 
 
+# What a Ctrl-C does depends on when it comes (see install_interrupt_handler):
+# RUNNING while a command works; an exit code once the command is over; STARTING
+# before (argument parsing, imports).
+STARTING, RUNNING = -1, -2
+_state = STARTING
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    if _state == RUNNING:
+        raise KeyboardInterrupt  # the command cleans up (rolls back) and reports
+    code = _state
+    if code == STARTING:
+        code = 130
+        try:
+            sys.stderr.write("\nerror: interrupted\n")
+        except Exception:
+            pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(code)
+
+
+def install_interrupt_handler() -> None:
+    """Ctrl-C raises KeyboardInterrupt only while a command runs (run_guarded).
+
+    Before, nothing has started: exit 130 at once. After, only the interpreter's own
+    shutdown is left (atexit joining worker threads and closing pooled HTTP
+    connections), where a KeyboardInterrupt would print a traceback ("Exception
+    ignored in atexit callback"): exit at once with the command's exit code. For
+    the process entry point only; a SIGINT the parent set to be ignored stays so.
+    """
+    import _signal  # the C module: `signal` would import enum on the --version path
+
+    try:
+        if _signal.getsignal(_signal.SIGINT) is _signal.SIG_IGN:
+            return
+        _signal.signal(_signal.SIGINT, _on_sigint)
+    except (ValueError, OSError):  # not the main thread
+        pass
+
+
 def run_guarded(fn: Callable[[], int], args) -> int:
+    global _state
     from umm.errors import UmmError
 
     try:
-        return fn()
+        _state = RUNNING
+        code = fn()
+        _state = code if isinstance(code, int) and 0 <= code < 256 else 1
+        return code
     except UmmError as exc:
+        _state = 1  # first, and without a call: a Ctrl-C from here on must not raise
+        _state = exc.exit_code if isinstance(exc.exit_code, int) else 1
         if _debug_enabled(args):
             import traceback
 
@@ -39,15 +89,18 @@ def run_guarded(fn: Callable[[], int], args) -> int:
         _emit_error(args, format_error(exc), exc)
         return exc.exit_code
     except KeyboardInterrupt:
+        _state = 130
         sys.stderr.write("\nerror: interrupted\n")
         return 130
     except BrokenPipeError:
+        _state = 141
         try:
             sys.stdout = open(os.devnull, "w")
         except OSError:
             pass
         return 141
     except Exception as exc:  # a bug: still one line unless debugging
+        _state = 1
         if _debug_enabled(args):
             import traceback
 

@@ -7,7 +7,6 @@ its ``run(args)`` then does the work and returns the exit code.
 """
 from __future__ import annotations
 
-import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -114,39 +113,10 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def entry() -> None:
     """The process entry point (console script, ``python -m umm``, frozen binary)."""
-    try:
-        code = main()
-    finally:
-        _quiet_shutdown()
-    sys.exit(code)
+    from umm.cli import errors as cli_errors
 
-
-def _quiet_shutdown() -> None:
-    """Once the command is over, a Ctrl-C ends the process at once and quietly.
-
-    What is left is the interpreter's own shutdown (atexit: joining worker threads,
-    closing pooled HTTP connections); a KeyboardInterrupt raised in there would
-    print a traceback ("Exception ignored in atexit callback") instead of just
-    ending. The work is done or was already interrupted, so exit 130 right away.
-    """
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return  # signal handlers can only be set from the main thread
-
-    def _exit(signum, frame) -> None:  # noqa: ARG001
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:
-                pass
-        os._exit(128 + signum)
-
-    try:
-        signal.signal(signal.SIGINT, _exit)
-    except (ValueError, OSError):
-        pass
+    cli_errors.install_interrupt_handler()
+    sys.exit(main())
 
 
 def _dispatch(module: str, args) -> int:
