@@ -10,7 +10,9 @@ for ``umm --version``, ``umm --help``, ``umm shell hook -s bash`` and
   .pth files can cost more than umm itself),
 * the PyInstaller onefile binary   dist/pyinstaller/umm
 * the Nuitka standalone binary     dist/nuitka-standalone/umm.dist/umm
-* the Nuitka onefile binary        dist/nuitka-onefile/umm  (warm unpack cache;
+* the Nuitka standalone dir in umm's exec launcher   dist/nuitka/umm (build/onefile;
+  warm unpack cache, its first, cold run is reported separately)
+* Nuitka's own onefile binary      dist/nuitka-onefile/umm  (warm unpack cache;
   its first, cold run is reported separately)
 * dist/umm, the release binary,
 
@@ -94,6 +96,7 @@ def variants(dist: Path) -> List[Tuple[str, List[str], Optional[Path]]]:
         ("python -S -m umm", [sys.executable, "-S", "-m", "umm"], None)]
     for label, path in (("pyinstaller onefile", dist / "pyinstaller" / "umm"),
                         ("nuitka standalone", dist / "nuitka-standalone" / "umm.dist" / "umm"),
+                        ("nuitka + umm launcher", dist / "nuitka" / "umm"),
                         ("nuitka onefile", dist / "nuitka-onefile" / "umm"),
                         ("release dist/umm", dist / "umm")):
         if path.is_file() and os.access(path, os.X_OK):
@@ -149,7 +152,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         sizes: Dict[str, int] = {}
         cold: Dict[str, float] = {}
         for label, prefix, sized in variants(args.dist):
-            if label == "nuitka onefile":  # the first run unpacks into the cache dir
+            if label in ("nuitka onefile", "nuitka + umm launcher"):  # the first run unpacks
                 cold_env = dict(env, XDG_CACHE_HOME=str(tmp / "cold-cache"))
                 start = time.perf_counter()
                 subprocess.run(prefix + ["--version"], env=cold_env, stdout=subprocess.DEVNULL)

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Build the single-file `umm` executable and its release archive.
 #
-#   build/build.sh [pyinstaller|nuitka|nuitka-standalone|all]   (default: DEFAULT_RELEASE)
+#   build/build.sh [pyinstaller|nuitka|nuitka-onefile|nuitka-standalone|all]
+#                                                   (default: DEFAULT_RELEASE)
 #
 # From a clean clone this creates its own build venv (build/.venv) from PyPI with
 # pinned versions (build/requirements-*.txt; the pip cache is reused), freezes
 # umm, smoke-tests the result and writes:
 #
 #   dist/pyinstaller/umm                     PyInstaller onefile           (pyinstaller, all)
-#   dist/nuitka-onefile/umm                  Nuitka onefile, cached unpack (nuitka, all)
-#   dist/nuitka-standalone/umm.dist/umm      Nuitka standalone directory   (nuitka-standalone, all)
+#   dist/nuitka/umm                          Nuitka standalone dir in umm's exec launcher
+#                                            (build/onefile: unpacks once, then execs)
+#                                                                          (nuitka, all)
+#   dist/nuitka-onefile/umm                  Nuitka's own onefile, cached  (nuitka-onefile, all)
+#   dist/nuitka-standalone/umm.dist/umm      Nuitka standalone directory   (nuitka, nuitka-standalone, all)
 #   dist/umm                                 the release binary (copy of one of the above)
 #   dist/umm-<version>-<platform>.tar.bz2    bin/umm (+ info/: also a conda package)
 #   dist/umm-<version>-<platform>.tar.bz2.sha256
@@ -20,7 +24,7 @@
 #                     needs one built with a shared libpython)
 #   UMM_BUILD_VENV    build venv location (default build/.venv)
 #   UMM_DIST          output directory (default dist)
-#   UMM_RELEASE       variant copied to dist/umm: pyinstaller | nuitka-onefile | none
+#   UMM_RELEASE       variant copied to dist/umm: pyinstaller | nuitka | nuitka-onefile | none
 #                     (default: DEFAULT_RELEASE when it was built, else the one built;
 #                     none: only build and smoke-test)
 #   SOURCE_DATE_EPOCH archive timestamps (default: last commit time)
@@ -28,12 +32,18 @@
 # Dockerfile.build runs this same script inside a manylinux2014 image.
 set -euo pipefail
 
-# The release binary (see build/README.md). Nuitka's onefile starts 3x faster, but its
-# launcher does not pass signals through faithfully (SIGTERM reaches umm as SIGINT,
-# SIGUSR1/2 are not forwarded, a signal death becomes exit 128+N, Ctrl-C is followed
-# by SIGKILL after a grace time), which `umm run` and rollbacks depend on; the
-# PyInstaller onefile passes the whole end-to-end suite (scripts/ci-frozen.sh).
-DEFAULT_RELEASE=pyinstaller
+# The release binary (see build/README.md): the Nuitka standalone program inside umm's
+# own onefile launcher (build/onefile), which unpacks it once and then execs it, so
+# the process the user started *is* umm (signals, exit statuses, process group) and
+# a warm start costs what the standalone program does (~35 ms for --version). Nuitka's
+# own onefile keeps a launcher process that mangles signals (SIGTERM becomes SIGINT,
+# SIGUSR1 is dropped, a signal death becomes exit 128+N); PyInstaller's unpacks 22 MB
+# on every start (~135 ms). The launcher reads /proc/self/exe: Linux only, so other
+# systems get the PyInstaller onefile. CI runs the end-to-end suite against both.
+case "$(uname -s)" in
+  Linux) DEFAULT_RELEASE=nuitka ;;
+  *) DEFAULT_RELEASE=pyinstaller ;;
+esac
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${PYTHON:-python3}"
@@ -46,11 +56,11 @@ die() { printf 'build: error: %s\n' "$*" >&2; exit 1; }
 
 target="${1:-}"
 case "$target" in
-  "") case "$DEFAULT_RELEASE" in pyinstaller) target=pyinstaller ;; *) target=nuitka ;; esac ;;
-  pyinstaller|nuitka|nuitka-standalone|all) ;;
+  "") target="$DEFAULT_RELEASE" ;;
+  pyinstaller|nuitka|nuitka-onefile|nuitka-standalone|all) ;;
   -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' \
                "${BASH_SOURCE[0]}"; exit 0 ;;
-  *) die "unknown target '$target' (expected pyinstaller, nuitka, nuitka-standalone or all)" ;;
+  *) die "unknown target '$target' (expected pyinstaller, nuitka, nuitka-onefile, nuitka-standalone or all)" ;;
 esac
 
 command -v "$PY" >/dev/null 2>&1 || die "no Python interpreter '$PY' (set PYTHON)"
@@ -133,6 +143,18 @@ build_nuitka_standalone() {
   log "Nuitka: standalone dir $(du -sh "$DIST/nuitka-standalone/umm.dist" | cut -f1)"
 }
 
+build_nuitka_packed() {  # the standalone dir inside umm's exec launcher (build/onefile)
+  [ "$(uname -s)" = Linux ] || die "umm's onefile launcher is Linux-only (/proc/self/exe)"
+  command -v "${CC:-gcc}" >/dev/null 2>&1 || die "the onefile launcher needs a C compiler (set CC)"
+  log "onefile: packing the standalone dir into umm's exec launcher"
+  mkdir -p "$DIST/nuitka"
+  local key
+  key="$("$venv_python" "$ROOT/build/onefile/pack.py" "$DIST/nuitka-standalone/umm.dist" \
+    "$DIST/nuitka/umm" --version "$VERSION")"
+  smoke "$DIST/nuitka/umm"
+  log "onefile: $DIST/nuitka/umm ($(du -h "$DIST/nuitka/umm" | cut -f1); unpacks once into ~/.cache/umm/$key)"
+}
+
 build_nuitka_onefile() {
   nuitka_common
   # The unpack dir is cached under the user cache dir, keyed by the version and a
@@ -154,10 +176,11 @@ build_nuitka_onefile() {
 built=()
 case "$target" in
   pyinstaller) build_pyinstaller; built=(pyinstaller) ;;
-  nuitka) build_nuitka_onefile; built=(nuitka-onefile) ;;
+  nuitka) build_nuitka_standalone; build_nuitka_packed; built=(nuitka) ;;
+  nuitka-onefile) build_nuitka_onefile; built=(nuitka-onefile) ;;
   nuitka-standalone) build_nuitka_standalone; built=() ;;
-  all) build_pyinstaller; build_nuitka_standalone; build_nuitka_onefile
-       built=(pyinstaller nuitka-onefile) ;;
+  all) build_pyinstaller; build_nuitka_standalone; build_nuitka_packed; build_nuitka_onefile
+       built=(pyinstaller nuitka nuitka-onefile) ;;
 esac
 if [ ${#built[@]} -eq 0 ]; then
   log "a standalone directory is not a release binary: dist/umm left as it was"

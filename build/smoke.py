@@ -80,6 +80,13 @@ def check(exe: str, version: Optional[str]) -> List[str]:
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             failures.extend(f for f in pool.map(sub_help, names) if f)
+        # the hook calls umm back by the path of the file the user ran (MAMBA_EXE),
+        # not by a copy a onefile launcher unpacked somewhere
+        proc = run("shell", "hook", "-s", "bash")
+        if proc.returncode != 0 or f"MAMBA_EXE='{exe}'" not in proc.stdout and \
+                f"MAMBA_EXE={exe}" not in proc.stdout and f'MAMBA_EXE="{exe}"' not in proc.stdout:
+            failures.append(f"shell hook -s bash does not export MAMBA_EXE={exe}: exit "
+                            f"{proc.returncode}, {proc.stdout[:300]!r} {proc.stderr[-300:]!r}")
         failures.extend(main_job(run, tmp))
     return failures
 

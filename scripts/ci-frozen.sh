@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# CI, after the main test run: build the release binary (PyInstaller onefile) and
-# run the end-to-end subset of the suite (tests marked e2e: every test using
-# umm_env, plus the frozen-binary checks) against it; then build the Nuitka onefile,
-# whose build smoke-tests it (build/smoke.py: every subcommand, and the main job
-# over HTTP), without the suite (its launcher's signal handling differs, see
-# build/build.sh).
+# CI, after the main test run: build each frozen variant and run the end-to-end
+# subset of the suite (tests marked e2e: every test using umm_env, plus the
+# frozen-binary checks) against it: the Nuitka build in umm's exec launcher (the
+# release) and the PyInstaller onefile. Each build also smoke-tests its binary
+# (build/smoke.py: every subcommand, and the main job over HTTP).
 #
 # The tests run from an empty directory, with UMM_EXE pointing at a copy of the
 # binary, and with the Python that built it (and the venvs) removed from PATH
@@ -13,8 +12,9 @@
 #
 #   scripts/ci-frozen.sh [extra pytest args]
 # Environment: UMM_TEST_WORKERS (default 2), PYTHON (build interpreter),
-# UMM_FROZEN_VARIANTS (tested, default "pyinstaller"), UMM_FROZEN_BUILD_ONLY (built and
-# smoke-tested, default "nuitka"). The tests see the variant in UMM_EXE_VARIANT.
+# UMM_FROZEN_VARIANTS (tested, default "nuitka pyinstaller"), UMM_FROZEN_BUILD_ONLY (built
+# and smoke-tested, default none; e.g. "nuitka-onefile"). The tests see the variant in
+# UMM_EXE_VARIANT.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -51,10 +51,11 @@ done
 echo "ci-frozen: PATH for the tests: $clean_path" >&2
 
 status=0
-for variant in ${UMM_FROZEN_VARIANTS-pyinstaller}; do
+for variant in ${UMM_FROZEN_VARIANTS-nuitka pyinstaller}; do
   case "$variant" in
     pyinstaller) exe="dist/pyinstaller/umm"; name=pyinstaller ;;
-    nuitka) exe="dist/nuitka-onefile/umm"; name=nuitka-onefile ;;
+    nuitka) exe="dist/nuitka/umm"; name=nuitka ;;
+    nuitka-onefile) exe="dist/nuitka-onefile/umm"; name=nuitka-onefile ;;
     *) echo "ci-frozen: unknown variant $variant" >&2; exit 2 ;;
   esac
   start=$(date +%s)
@@ -66,12 +67,14 @@ for variant in ${UMM_FROZEN_VARIANTS-pyinstaller}; do
   echo "ci-frozen: e2e tests against $name" >&2
   # TMPDIR inside RUN_DIR: a onefile binary unpacks itself under $TMPDIR (PyInstaller's
   # _MEI*), and a SIGKILLed run (tests/reliability) cannot remove it; the trap does.
+  # umm's own launcher unpacks once, into UMM_ONEFILE_DIR (tests pass it on).
   (cd "$run/work" && env -u PYTHONPATH -u PYTHONHOME PATH="$clean_path" \
     UMM_EXE="$run/bin/umm" UMM_EXE_VARIANT="$name" TMPDIR="$run/tmp" XDG_CACHE_HOME="$run/tmp" \
+    UMM_ONEFILE_DIR="$run/unpack" \
     "$TEST_PY" -m pytest "$ROOT/tests" -c "$ROOT/pyproject.toml" --rootdir "$ROOT" \
     -p no:cacheprovider -m e2e -n "${UMM_TEST_WORKERS:-2}" -q "$@") || status=1
 done
-for variant in ${UMM_FROZEN_BUILD_ONLY-nuitka}; do
+for variant in ${UMM_FROZEN_BUILD_ONLY-}; do
   start=$(date +%s)
   (cd "$ROOT" && UMM_RELEASE=none bash build/build.sh "$variant") || status=1
   echo "ci-frozen: $variant build and smoke test took $(( $(date +%s) - start ))s" >&2

@@ -10,8 +10,9 @@ the runtime hook ``spec/pyi_rth_umm_environ.py``.)
 
 For code that needs the path of the running umm (``MAMBA_EXE`` in shell hooks):
 PyInstaller sets ``sys.frozen`` and ``sys.executable`` is the binary; Nuitka sets
-``__compiled__`` in this module, whose ``onefile`` flag says whether
-``sys.argv[0]`` (onefile) or ``__compiled__.process_exe`` (standalone) is it.
+``__compiled__`` in every module, and ``sys.argv[0]`` is the binary the user ran:
+Nuitka's onefile passes it on, and umm's own launcher (build/onefile), which execs
+the unpacked standalone program, sets argv[0] to its own absolute path.
 """
 import os
 

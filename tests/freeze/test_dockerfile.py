@@ -103,6 +103,25 @@ def test_runtime_libraries_cover_the_built_binary(tmp_path):
     assert not needed - runtime_libs(), f"missing {needed - runtime_libs()}"
 
 
+def test_runtime_libraries_cover_the_nuitka_build():
+    """With a Nuitka standalone build in dist/, every system library its program and
+    extension modules link (and the onefile launcher's) is in the runtime image."""
+    dist = REPO / "dist" / "nuitka-standalone" / "umm.dist"
+    if not (dist / "umm").is_file() or not shutil.which("ldd"):
+        pytest.skip("no Nuitka build in dist/ (build/build.sh nuitka)")
+    bundled = {p.name for p in dist.rglob("*") if p.is_file()}
+    needed: Set[str] = set()
+    for path in [dist / "umm", *dist.rglob("*.so*")]:
+        if path.is_file() and not path.is_symlink():
+            needed |= ldd_system_libs(path)
+    launcher = REPO / "dist" / "nuitka" / "umm"
+    if launcher.is_file():
+        needed |= ldd_system_libs(launcher)
+    needed -= bundled
+    assert not needed - runtime_libs(), f"missing {needed - runtime_libs()}"
+    assert "UMM_ONEFILE_DIR=/usr/local/lib/umm" in " ".join(stages()["runtime"])
+
+
 def test_dockerignore_keeps_host_builds_out():
     ignore = (REPO / "Dockerfile.build.dockerignore").read_text().splitlines()
     for entry in ("dist", "build/work", "**/.venv", ".venv"):
@@ -116,7 +135,8 @@ def test_ci_runs_the_frozen_suite_after_the_main_one():
     script = (REPO / "scripts" / "ci-frozen.sh").read_text()
     subprocess.run(["bash", "-n", str(REPO / "scripts" / "ci-frozen.sh")], check=True)
     assert 'build/build.sh "$variant"' in script
-    assert "UMM_FROZEN_VARIANTS-pyinstaller}" in script  # the release is tested
-    assert "UMM_FROZEN_BUILD_ONLY-nuitka}" in script  # and Nuitka built + smoke-tested
+    # the release (Nuitka in umm's launcher) and the PyInstaller onefile are tested
+    assert "UMM_FROZEN_VARIANTS-nuitka pyinstaller}" in script
+    assert 'UMM_ONEFILE_DIR="$run/unpack"' in script  # one unpack for the whole run
     assert "-m e2e" in script and "UMM_EXE=" in script
     assert "-u PYTHONPATH" in script and "-u PYTHONHOME" in script

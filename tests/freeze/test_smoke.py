@@ -22,6 +22,7 @@ case "$1" in
       fi
     done
     PYTHONPATH="{root}" exec "{python}" -m umm "$@" ;;
+  shell) if [ "$2" = hook ]; then echo "export MAMBA_EXE='{mamba_exe}'"; exit 0; fi ;;
 esac
 if [ "$1" = "{broken}" ]; then
   echo "ModuleNotFoundError: No module named 'umm.cli.{broken}'" >&2; exit 1
@@ -30,10 +31,12 @@ echo "usage: umm $1"
 """
 
 
-def fake_umm(tmp_path, version="0.1.0", broken="", drop_from_help="", refuse_c=False):
+def fake_umm(tmp_path, version="0.1.0", broken="", drop_from_help="", refuse_c=False,
+             mamba_exe=None):
     names = " ".join(n for n in COMMANDS if n != drop_from_help)
     exe = tmp_path / "umm"
     exe.write_text(FAKE.format(version=version, names=names, broken=broken,
+                               mamba_exe=mamba_exe or exe.resolve(),
                                refuse_c="yes" if refuse_c else "no", root=BUILD.parent,
                                python=sys.executable))
     exe.chmod(0o755)
@@ -56,6 +59,8 @@ def test_a_complete_binary_passes(tmp_path):
     ({"broken": "repoquery"}, "repoquery --help: exit 1"),
     ({"drop_from_help": "constructor"}, "--help does not list constructor"),
     ({"refuse_c": True}, "create -c <demo channel over http>: exit 2"),
+    # a onefile build whose hook calls back the unpacked copy, not the file the user ran
+    ({"mamba_exe": "/home/u/.cache/umm/0.1.0-abc/umm"}, "shell hook -s bash does not export"),
 ])
 def test_a_broken_binary_fails(tmp_path, kwargs, expected):
     proc = smoke(fake_umm(tmp_path, **kwargs), "--version", "0.1.0")

@@ -68,6 +68,44 @@ def test_nuitka_standalone_is_sys_executable(tmp_path):
     assert running_executable(Runtime("nuitka", str(exe), str(exe))) == str(exe)
 
 
+def _fake_launcher(path, trailer_magic=b"UMM-ONEFILE-v1\0\0"):
+    import struct
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\x7fELF launcher" + b"payload" +
+                     struct.pack("<16sQQ64s", trailer_magic, 14, 7, b"1.0-abc"))
+    path.chmod(0o755)
+    return path
+
+
+def test_nuitka_started_by_the_umm_launcher_is_the_launcher(tmp_path):
+    from umm.package.selfupdate.exe import is_onefile_launcher
+
+    launcher = _fake_launcher(tmp_path / "bin" / "umm")
+    unpacked = write_fake(tmp_path / "cache" / "umm" / "1.0-abc" / "umm", "1.0")
+    assert is_onefile_launcher(str(launcher)) and not is_onefile_launcher(str(unpacked))
+    (unpacked.parent / ".umm-onefile-ok").write_text("")
+    # Nuitka: sys.argv[0] is the unpacked program, original_argv0 what the launcher passed
+    rt = Runtime("nuitka", str(unpacked), str(unpacked), original_argv0=str(launcher))
+    assert running_executable(rt) == str(launcher)
+    assert running_executable(Runtime("nuitka", str(unpacked), str(launcher))) == str(launcher)
+
+
+def test_an_unpacked_copy_is_never_replaced(tmp_path):
+    unpacked = write_fake(tmp_path / "cache" / "umm" / "1.0-abc" / "umm", "1.0")
+    (unpacked.parent / ".umm-onefile-ok").write_text("")
+    rt = Runtime("nuitka", str(unpacked), str(unpacked), original_argv0="umm")
+    with pytest.raises(UnsafeTarget, match="cannot tell which file"):
+        running_executable(rt)
+
+
+def test_an_argv0_that_is_not_a_umm_launcher_is_not_replaced(tmp_path):
+    # `exec -a /some/other/file umm.dist/umm`: argv[0] names a file that is not ours
+    other = _fake_launcher(tmp_path / "bin" / "other", trailer_magic=b"SOMETHING-ELSE\0\0")
+    unpacked = write_fake(tmp_path / "umm.dist" / "umm", "1.0")
+    assert running_executable(Runtime("nuitka", str(unpacked), str(other))) == str(unpacked)
+
+
 @pytest.mark.parametrize("name,content", [
     ("python3.11", b"\x7fELF..."),
     ("umm", b"#!/usr/bin/env python3\nfrom umm.cli.main import main\n"),

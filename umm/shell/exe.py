@@ -1,7 +1,8 @@
 """How to call the running umm again, from a shell hook, an rc file or ``umm run -d``.
 
 * Frozen binary (PyInstaller sets ``sys.frozen``; Nuitka defines ``__compiled__``):
-  the binary itself (for a Nuitka onefile, the original file, not the unpacked copy).
+  the binary itself (for a onefile, the original file, not the unpacked copy: umm's
+  exec launcher, build/onefile, hands its own path over as argv[0]).
 * Installed console script (``.venv/bin/umm``): that script.
 * ``python -m umm``: ``"<python>" -m umm``, where ``<python>`` is ``sys.executable``.
   If the ``umm`` package is not importable from a neutral directory with the

@@ -6,7 +6,12 @@
 * Nuitka (``__compiled__`` in every compiled module): a onefile build runs an
   unpacked copy; its bootstrap puts the absolute path of the onefile binary in
   ``sys.argv[0]`` (``__compiled__.original_argv0`` is what the user typed). A
-  standalone build is ``sys.executable``.
+  standalone build is the running program file (``/proc/self/exe``; Nuitka's
+  ``sys.executable`` names a ``python`` next to it that does not exist), unless it
+  was started by umm's onefile launcher (build/onefile), which unpacks it once and
+  execs it with its own absolute path as argv[0] (Nuitka keeps it as
+  ``__compiled__.original_argv0``): then the launcher file (recognised by its
+  trailer) is the binary to replace, and the unpacked copy never is.
 * Anything else (``python -m umm``, a pip console script) is not frozen:
   :class:`~umm.package.selfupdate.errors.NotFrozen`. A Python file is never
   replaced, even if the detection were fooled (:func:`looks_like_python`).
@@ -78,12 +83,34 @@ class Runtime:
         argv0 = sys.argv[0] if sys.argv else ""
         compiled = globals().get("__compiled__")  # set by Nuitka in compiled modules
         if compiled is not None:
-            return cls(NUITKA, sys.executable or "", argv0,
+            return cls(NUITKA, _self_exe() or sys.executable or "", argv0,
                        onefile=bool(getattr(compiled, "onefile", False)),
                        original_argv0=getattr(compiled, "original_argv0", None))
         if getattr(sys, "frozen", False):
             return cls(PYINSTALLER, sys.executable or "", argv0)
         return cls(None, sys.executable or "", argv0)
+
+
+ONEFILE_MAGIC = b"UMM-ONEFILE-v1\0\0"  # build/onefile/launcher.c
+_ONEFILE_TRAILER = 16 + 8 + 8 + 64
+ONEFILE_MARKER = ".umm-onefile-ok"  # in every directory the launcher unpacked
+
+
+def _self_exe() -> Optional[str]:
+    try:
+        return os.readlink("/proc/self/exe")
+    except OSError:
+        return None
+
+
+def is_onefile_launcher(path: str) -> bool:
+    """``path`` is a umm onefile launcher (it ends with the trailer launcher.c reads)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(-_ONEFILE_TRAILER, os.SEEK_END)
+            return f.read(len(ONEFILE_MAGIC)) == ONEFILE_MAGIC
+    except OSError:
+        return False
 
 
 def _which(name: str) -> Optional[str]:
@@ -98,6 +125,15 @@ def _candidate(rt: Runtime) -> Optional[str]:
             if path and os.path.isabs(path) and os.path.isfile(path):
                 return path
         return None  # never the unpacked copy in the cache directory
+    if rt.frozen_by == NUITKA:
+        # umm's launcher exec'd this unpacked copy with its own absolute path as
+        # argv[0], which Nuitka keeps as original_argv0 (sys.argv[0] is the copy)
+        for path in (rt.original_argv0, rt.argv0):
+            if path and os.path.isabs(path) and is_onefile_launcher(path):
+                return path
+        if rt.executable and os.path.exists(
+                os.path.join(os.path.dirname(rt.executable), ONEFILE_MARKER)):
+            return None  # an unpacked copy that others share: never replace it
     return rt.executable or None
 
 
