@@ -243,26 +243,42 @@ static int private_dir(const char *path) {
     return 0;
 }
 
-static int pick_root(char *root, size_t size) {
+static int is_ready(const char *dir);
+
+/* Where to unpack: the first candidate that already holds this build, read-only or
+ * not (a Docker image unpacked at build time, used by another user), else the first
+ * one that can be written. 1: root/key is ready; 0: root is writable; -1: none. */
+static int pick_root(char *root, size_t size, const char *key) {
+    char cand[4][PATH_MAX];
+    int n = 0, private_tmp = -1;
     const char *env = getenv("UMM_ONEFILE_DIR");
     if (env && *env) {
-        snprintf(root, size, "%s", env);
-        if (make_dirs(root, 0755) == 0) return 0;
-        die("cannot use UMM_ONEFILE_DIR=%s: %s", env, strerror(errno ? errno : EACCES));
+        snprintf(cand[n++], PATH_MAX, "%s", env);
+    } else {
+        const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+        if (xdg && *xdg == '/') snprintf(cand[n++], PATH_MAX, "%s/umm", xdg);
+        if (home && *home == '/') snprintf(cand[n++], PATH_MAX, "%s/.cache/umm", home);
+        const char *tmp = getenv("TMPDIR");
+        if (!tmp || *tmp != '/') tmp = "/tmp";
+        private_tmp = n;
+        snprintf(cand[n++], PATH_MAX, "%s/umm-%u", tmp, (unsigned)getuid());
     }
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (xdg && *xdg == '/') {
-        snprintf(root, size, "%s/umm", xdg);
-        if (make_dirs(root, 0755) == 0) return 0;
+    char dir[PATH_MAX + KEY_LEN + 2];
+    for (int i = 0; i < n; i++) {
+        snprintf(dir, sizeof dir, "%s/%s", cand[i], key);
+        if (is_ready(dir) && (i != private_tmp || private_dir(cand[i]) == 0)) {
+            snprintf(root, size, "%s", cand[i]);
+            return 1;
+        }
     }
-    if (home && *home == '/') {
-        snprintf(root, size, "%s/.cache/umm", home);
-        if (make_dirs(root, 0755) == 0) return 0;
+    for (int i = 0; i < n; i++) {
+        int ok = i == private_tmp ? private_dir(cand[i]) : make_dirs(cand[i], 0755);
+        if (ok == 0) {
+            snprintf(root, size, "%s", cand[i]);
+            return 0;
+        }
     }
-    const char *tmp = getenv("TMPDIR");
-    if (!tmp || *tmp != '/') tmp = "/tmp";
-    snprintf(root, size, "%s/umm-%u", tmp, (unsigned)getuid());
-    if (private_dir(root) == 0) return 0;
+    if (env && *env) die("cannot use UMM_ONEFILE_DIR=%s: not a writable directory", env);
     return -1;
 }
 
@@ -287,7 +303,7 @@ static void remove_abandoned(const char *root, const char *key) {
 }
 
 static int is_ready(const char *dir) {
-    char marker[PATH_MAX];
+    char marker[PATH_MAX + KEY_LEN + 32];
     snprintf(marker, sizeof marker, "%s/" MARKER, dir);
     return access(marker, F_OK) == 0;
 }
@@ -315,11 +331,12 @@ int main(int argc, char **argv) {
         die("%s is damaged (bad trailer)", self);
 
     char root[PATH_MAX], dir[PATH_MAX + KEY_LEN + 2];
-    if (pick_root(root, sizeof root) < 0)
+    int ready = pick_root(root, sizeof root, key);
+    if (ready < 0)
         die("no writable directory to unpack into (set UMM_ONEFILE_DIR or XDG_CACHE_HOME)");
     snprintf(dir, sizeof dir, "%s/%s", root, key);
 
-    if (!is_ready(dir)) {
+    if (!ready) {
         char tmp[sizeof dir + 32];
         snprintf(tmp, sizeof tmp, "%s/.%s.%ld.tmp", root, key, (long)getpid());
         remove_abandoned(root, key);
@@ -353,6 +370,9 @@ int main(int argc, char **argv) {
     snprintf(program, sizeof program, "%s/" PROGRAM, dir);
     argv[0] = self;
     execv(program, argv);
+    if (errno == EACCES)
+        die("cannot start %s: %s (a filesystem mounted noexec? set UMM_ONEFILE_DIR to a "
+            "directory where programs may run)", program, strerror(errno));
     die("cannot start %s: %s (remove %s to unpack again)", program, strerror(errno), dir);
     return 1;
 }

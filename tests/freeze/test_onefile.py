@@ -247,3 +247,38 @@ def test_pack_refuses_what_would_not_unpack(launcher, tmp_path):
     (prog / "abs").symlink_to("/etc/passwd")
     with pytest.raises(pack_mod.PackError, match="absolute symlink"):
         pack_mod.pack(prog, tmp_path / "o", "1", launcher=launcher)
+
+
+def test_a_read_only_dir_that_holds_the_build_is_used(launcher, program_dir):
+    """A Docker image unpacks at build time into UMM_ONEFILE_DIR (owned by root); a
+    container's other user runs from it without writing anything."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="umm-onefile-ro-"))
+    try:
+        base.chmod(0o755)
+        exe = base / "umm"
+        pack_mod.pack(program_dir, exe, "1.2.3", launcher=launcher)
+        shared = base / "shared"
+        env = {"UMM_ONEFILE_DIR": str(shared)}
+        assert _run(exe, env_extra=env).returncode == 0  # unpacks (as the owner)
+        for p in [shared, *shared.rglob("*")]:
+            if p.is_dir() and not p.is_symlink():
+                p.chmod(0o555)
+        kwargs = {"user": 65534} if os.geteuid() == 0 else {}  # nobody, when we are root
+        base_env = {k: v for k, v in os.environ.items() if k not in ("XDG_CACHE_HOME", "HOME")}
+        proc = subprocess.run([str(exe), "x"], env={**base_env, **env, "HOME": "/nonexistent"},
+                              capture_output=True, text=True, timeout=60, **kwargs)
+        assert proc.returncode == 0, proc.stderr
+        assert _fields(proc.stdout)["data"] == ["payload ok"]
+        # and where nothing is unpacked yet, a read-only UMM_ONEFILE_DIR is an error
+        empty = base / "empty"
+        empty.mkdir(mode=0o555)
+        proc = subprocess.run([str(exe)], env={**base_env, "UMM_ONEFILE_DIR": str(empty)},
+                              capture_output=True, text=True, timeout=60, **kwargs)
+        assert proc.returncode == 1 and "UMM_ONEFILE_DIR" in proc.stderr
+    finally:
+        for p in [base, *base.rglob("*")]:
+            if p.is_dir() and not p.is_symlink():
+                p.chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
