@@ -10,7 +10,8 @@ names from linux-64 + noarch, materializing every record of every reached
 name:
 
 * umm cold: empty package cache; fetch from ``file://`` into ``<pkgs>/cache``,
-  build the index, then load the closure;
+  build the index (in forked processes, one per CPU up to 4), then load the closure;
+* umm cold, 1 process: the same with the index built in the process itself;
 * umm warm: the same cache again (index reused; only reached names are parsed);
 * rattler: ``SparseRepoData`` on the same repodata.json files plus
   ``load_records_recursive`` (py-rattler has no derived cache: cold = warm).
@@ -45,12 +46,17 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def children_peak_mb() -> float:
+    """The largest peak of the processes this one forked (index shares)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+
+
 def cpu_s() -> float:
     t = os.times()
     return t.user + t.system
 
 
-def run_umm(channel: Path, pkgs: Path, query: str) -> dict:
+def run_umm(channel: Path, pkgs: Path, query: str, processes=None) -> dict:
     sys.path.insert(0, str(REPO))
     from umm.net import HttpClient, NetworkOptions
     from umm.repodata import RepodataOptions, load_channels, load_closure
@@ -61,14 +67,18 @@ def run_umm(channel: Path, pkgs: Path, query: str) -> dict:
                             ["linux-64"], [pkgs],
                             HttpClient(NetworkOptions()),
                             RepodataOptions(use_sharded_repodata=False,
-                                            add_pip_as_python_dependency=False))
+                                            add_pip_as_python_dependency=False,
+                                            index_processes=processes))
     t1 = time.perf_counter()
     names = load_closure(sources, roots_of(channel, query))
     records = [r for src in sources for n in names for r in src.records(n)]
     t2 = time.perf_counter()
     found = {n for n in names if any(src.records(n) for src in sources)}
-    return {"open": t1 - t0, "load": t2 - t1, "total": t2 - t0, "cpu": cpu_s() - c0,
-            "records": len(records), "names": len(found), "peak_mb": peak_mb()}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"open": t1 - t0, "load": t2 - t1, "total": t2 - t0,
+            "cpu": cpu_s() - c0 + children.ru_utime + children.ru_stime,
+            "records": len(records), "names": len(found), "peak_mb": peak_mb(),
+            "children_peak_mb": children_peak_mb()}
 
 
 def run_rattler(channel: Path, query: str) -> dict:
@@ -108,7 +118,7 @@ def main() -> int:
     a = ap.parse_args()
     if a.child:
         result = run_rattler(a.channel, a.query) if a.child == "rattler" else \
-            run_umm(a.channel, a.pkgs, a.query)
+            run_umm(a.channel, a.pkgs, a.query, 1 if a.child == "umm1" else None)
         print(json.dumps(result))
         return 0
     channel = a.out / a.scale
@@ -121,6 +131,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="umm-bench-") as tmp:
         pkgs = Path(tmp) / "pkgs"
         results = {"umm cold": child("umm", channel, pkgs, a.query)}
+        pkgs1 = Path(tmp) / "pkgs1"
+        results["umm cold 1p"] = child("umm1", channel, pkgs1, a.query)
         warm = [child("umm", channel, pkgs, a.query) for _ in range(max(1, a.repeat))]
         results["umm warm"] = min(warm, key=lambda r: r["total"])
         try:
@@ -131,11 +143,13 @@ def main() -> int:
     print(f"{'':12} {'open s':>8} {'load s':>8} {'total s':>8} {'cpu s':>7} {'names':>7} "
           f"{'records':>8} {'peak MB':>8}")
     for k, r in results.items():
+        forks = f"  (+ forked shares, largest {r['children_peak_mb']:.0f} MB)" \
+            if r.get("children_peak_mb") else ""
         print(f"{k:12} {r['open']:8.2f} {r['load']:8.2f} {r['total']:8.2f} {r['cpu']:7.2f} "
-              f"{r['names']:7d} {r['records']:8d} {r['peak_mb']:8.0f}")
+              f"{r['names']:7d} {r['records']:8d} {r['peak_mb']:8.0f}{forks}")
     if "py-rattler" in results:
         ref = results["py-rattler"]
-        for k in ("umm cold", "umm warm"):
+        for k in ("umm cold", "umm cold 1p", "umm warm"):
             r = results[k]
             print(f"{k} / py-rattler: time x{r['total'] / ref['total']:.2f}, "
                   f"cpu x{r['cpu'] / ref['cpu']:.2f}, "

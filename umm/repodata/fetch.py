@@ -293,7 +293,8 @@ class SubdirFetcher:
                           "mod": resp.header("last-modified") or ""}
             tmp_index = wfiles.dir / f".{tmp.name}.idx"
             builder = self.make_builder(target, target.urls[mirror])
-            index = build_index(tmp, tmp_index, builder, validators, url)
+            index = build_index(tmp, tmp_index, builder, validators, url,
+                                self.options.index_processes)
             os.replace(tmp, wfiles.json)
             os.replace(tmp_index, wfiles.index)
             index.path = wfiles.index

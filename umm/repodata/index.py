@@ -152,24 +152,54 @@ def gc_paused() -> Iterator[None]:
 
 
 def build_index(json_path: Path, index_path: Path, builder: RecordBuilder,
-                validators: Optional[Dict[str, str]] = None, url: str = "") -> SubdirIndex:
-    """Scan ``json_path``, validate every record, and write the index (atomically)."""
+                validators: Optional[Dict[str, str]] = None, url: str = "",
+                processes: Optional[int] = None) -> SubdirIndex:
+    """Scan ``json_path``, validate every record, and write the index (atomically).
+
+    A large document is built in shares by forked processes (``processes``: how
+    many at most; None: one per CPU, see :mod:`umm.repodata.forked`), each share
+    the names whose hash falls in it; the result is the same file either way.
+    """
     with gc_paused():
-        return _build_index(json_path, index_path, builder, validators, url)
+        return _build_index(json_path, index_path, builder, validators, url, processes)
 
 
-def _build_index(json_path: Path, index_path: Path, builder: RecordBuilder,
-                 validators: Optional[Dict[str, str]], url: str) -> SubdirIndex:
-    st = os.stat(json_path)
-    data = json_path.read_bytes().decode("latin-1")  # the bytes are freed at once
+class _Share:
+    """What one share of a build found (marshal-able through :meth:`dumps`)."""
+
+    __slots__ = ("names", "blobs", "problems", "n_problems", "top", "n_records", "n_skipped")
+
+    def __init__(self, names: List[str], blobs: List[bytes], problems: Dict[str, List[str]],
+                 n_problems: Dict[str, int], top: Dict[str, Any], n_records: int,
+                 n_skipped: int) -> None:
+        self.names, self.blobs, self.problems, self.n_problems = names, blobs, problems, n_problems
+        self.top, self.n_records, self.n_skipped = top, n_records, n_skipped
+
+    def dumps(self) -> bytes:
+        return marshal.dumps(tuple(getattr(self, k) for k in self.__slots__), MARSHAL_VERSION)
+
+    @classmethod
+    def loads(cls, data: bytes) -> "_Share":
+        return cls(*marshal.loads(data))
+
+
+def _build_share(data: str, url: str, builder: RecordBuilder, k: int, n: int) -> _Share:
+    """Validate and group the records of the names in share ``k`` of ``n``."""
     groups: Dict[str, Tuple[Dict[str, tuple], Dict[str, tuple]]] = {}
     problems: Dict[str, List[str]] = {}
     n_problems: Dict[str, int] = {}
     wire_one = builder.wire_one
+    mine: Dict[str, bool] = {}  # name -> in this share (hash() is the same in a fork)
 
     def on_record(section: int, fn: str, obj: Any, name: Optional[str]) -> None:
         if name is None:
             return
+        if n > 1:
+            ours = mine.get(name)
+            if ours is None:
+                ours = mine[name] = hash(name) % n == k
+            if not ours:
+                return
         w, why = wire_one(name, fn, obj)
         if w is None:
             n_problems[name] = n_problems.get(name, 0) + 1
@@ -183,29 +213,71 @@ def _build_index(json_path: Path, index_path: Path, builder: RecordBuilder,
         g[section][fn] = w
 
     res = scan_repodata(data, url, on_record)
-    del data
     old_ref = builder.url_ref
     builder.update_top(res.top)
     fix_url = builder.url_ref != old_ref
     names = sorted(groups)
     blobs: List[bytes] = []
-    offsets = [0]
     for name in names:
         tarbz2, conda = groups.pop(name)
         wires = builder.select(conda, tarbz2)
         if fix_url:
             ref = builder.url_ref
             wires = [w[:W.I_URL] + (ref,) + w[W.I_URL + 1:] for w in wires]
-        blob = marshal.dumps(wires, MARSHAL_VERSION)
-        blobs.append(blob)
+        blobs.append(marshal.dumps(wires, MARSHAL_VERSION))
+    return _Share(names, blobs, problems, n_problems, res.top, res.n_records, len(res.skipped))
+
+
+def _build_shares(data: str, url: str, builder: RecordBuilder, n: int,
+                  scratch: Path) -> List[_Share]:
+    if n > 1:
+        from umm.repodata import forked
+
+        try:
+            raw = forked.run_shares(n, lambda k: _build_share(data, url, builder, k, n).dumps(),
+                                    scratch)
+        except OSError:  # no fork today (process limits, memory): do it here
+            raw = None
+        if raw is not None:
+            return [_Share.loads(r) for r in raw]
+    return [_build_share(data, url, builder, 0, 1)]
+
+
+def _build_index(json_path: Path, index_path: Path, builder: RecordBuilder,
+                 validators: Optional[Dict[str, str]], url: str,
+                 processes: Optional[int] = None) -> SubdirIndex:
+    from umm.repodata.forked import shares_for
+
+    st = os.stat(json_path)
+    data = json_path.read_bytes().decode("latin-1")  # the bytes are freed at once
+    scratch = index_path.with_name("." + index_path.name.lstrip("."))  # hidden share files
+    shares = _build_shares(data, url, builder, shares_for(st.st_size, processes), scratch)
+    del data
+    first = shares[0]
+    builder.update_top(first.top)
+    if len(shares) == 1:
+        names, blobs = first.names, first.blobs
+    else:
+        pairs = sorted((name, blob) for sh in shares for name, blob in zip(sh.names, sh.blobs))
+        names = [p[0] for p in pairs]
+        blobs = [p[1] for p in pairs]
+    problems: Dict[str, List[str]] = {}
+    n_problems: Dict[str, int] = {}
+    for share in shares:
+        problems.update(share.problems)
+        n_problems.update(share.n_problems)
+    problems = dict(sorted(problems.items()))  # the same file, however many shares
+    n_problems = dict(sorted(n_problems.items()))
+    offsets = [0]
+    for blob in blobs:
         offsets.append(offsets[-1] + len(blob))
     header = {"format": FORMAT_VERSION, "python": _PY, "marshal": MARSHAL_VERSION,
               "source_size": st.st_size, "source_mtime_ns": st.st_mtime_ns,
               "validators": dict(validators or {}),
               "fingerprint": fingerprint(json_path, st.st_size),
               "channel_url": builder.channel_url, "checker": builder.checker_id,
-              "n_records": res.n_records, "n_skipped": len(res.skipped),
-              "problems": problems, "n_problems": n_problems, "top": res.top}
+              "n_records": first.n_records, "n_skipped": first.n_skipped,
+              "problems": problems, "n_problems": n_problems, "top": first.top}
     a_off = _arr("Q", offsets)
     a_crc = _arr("I", [zlib.crc32(b) for b in blobs])
     hb = json.dumps(header, separators=(",", ":")).encode("utf-8")
@@ -273,10 +345,10 @@ def index_matches(index: SubdirIndex, json_path: Path, builder: Optional[RecordB
 
 def load_or_build_index(json_path: Path, index_path: Path, builder: RecordBuilder,
                         validators: Optional[Dict[str, str]] = None,
-                        url: str = "") -> SubdirIndex:
+                        url: str = "", processes: Optional[int] = None) -> SubdirIndex:
     """The index of ``json_path``: reused when it still matches, else rebuilt."""
     idx = read_index(index_path)
     if idx is not None and index_matches(idx, json_path, builder, validators):
         builder.update_top(idx.top)
         return idx
-    return build_index(json_path, index_path, builder, validators, url)
+    return build_index(json_path, index_path, builder, validators, url, processes)

@@ -110,11 +110,13 @@ class Loader:
                 if state.url.startswith(u + "/"):
                     served = u
             builder = self.make_builder(target, served)
-            index = load_or_build_index(files.json, index_path, builder, validators, state.url)
+            index = load_or_build_index(files.json, index_path, builder, validators, state.url,
+                                        self.options.index_processes)
         b = builder
+        processes = self.options.index_processes
 
         def rebuild() -> SubdirIndex:
-            return build_index(files.json, index_path, b, validators, state.url)
+            return build_index(files.json, index_path, b, validators, state.url, processes)
 
         return JsonSubdir(target, files.json, index, builder, result.note, rebuild)
 

@@ -15,14 +15,15 @@ class RepodataOptions:
 
     __slots__ = ("offline", "local_repodata_ttl", "repodata_use_zst", "use_sharded_repodata",
                  "add_pip_as_python_dependency", "mirrored_channels", "download_threads",
-                 "shard_threads", "repodata_filename")
+                 "shard_threads", "repodata_filename", "index_processes")
 
     def __init__(self, offline: bool = False, local_repodata_ttl: int = 1,
                  repodata_use_zst: bool = True, use_sharded_repodata: bool = True,
                  add_pip_as_python_dependency: bool = True,
                  mirrored_channels: Optional[Mapping[str, Sequence[str]]] = None,
                  download_threads: int = 5, shard_threads: int = 10,
-                 repodata_filename: str = "repodata.json") -> None:
+                 repodata_filename: str = "repodata.json",
+                 index_processes: Optional[int] = None) -> None:
         s = object.__setattr__
         s(self, "offline", bool(offline))
         s(self, "local_repodata_ttl", int(local_repodata_ttl))
@@ -34,6 +35,7 @@ class RepodataOptions:
         s(self, "download_threads", max(1, int(download_threads)))
         s(self, "shard_threads", max(1, int(shard_threads)))
         s(self, "repodata_filename", repodata_filename)
+        s(self, "index_processes", None if index_processes is None else max(1, int(index_processes)))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("RepodataOptions is immutable")
