@@ -38,6 +38,10 @@ def test_fresh_cache_is_used_without_requests(basic_server: ChannelServer, tmp_p
     assert basic_server.count() == 0
     assert [e[4] for e in rep.events if e[0] == "finish"] == ["Using cache", "Using cache"]
     assert len(src.records("python")) == 2
+    # readable by others, like micromamba's: a package cache may be shared read-only
+    for f in (pkgs / "cache").iterdir():
+        if f.suffix in (".json", ".umm-index"):
+            assert f.stat().st_mode & 0o444 == 0o444, f
 
 
 def test_stale_then_304(basic_server: ChannelServer, tmp_path: Path) -> None:

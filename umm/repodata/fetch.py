@@ -295,6 +295,7 @@ class SubdirFetcher:
             builder = self.make_builder(target, target.urls[mirror])
             index = build_index(tmp, tmp_index, builder, validators, url,
                                 self.options.index_processes)
+            os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide a shared cache from other users
             os.replace(tmp, wfiles.json)
             os.replace(tmp_index, wfiles.index)
             index.path = wfiles.index
