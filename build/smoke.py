@@ -163,6 +163,26 @@ def check_pyinstaller_bundle(exe: str) -> List[str]:
     return failures
 
 
+# Extension modules umm needs at full speed that the standard library imports inside
+# try/except (a pure-Python fallback exists, so a freezer may leave them out silently).
+ACCELERATORS = ("_json", "_bisect", "_heapq", "_struct", "_datetime", "_random")
+
+
+def check_nuitka_dist(dist: Path) -> List[str]:
+    """A Nuitka standalone distribution has certifi's CA bundle and the C accelerators
+    (an extension module ``<name>*.so``, unless built into this Python)."""
+    failures: List[str] = []
+    if not (dist / "certifi" / "cacert.pem").is_file():
+        failures.append(f"no certifi/cacert.pem in the Nuitka distribution {dist}")
+    for name in ACCELERATORS:
+        if name in sys.builtin_module_names:
+            continue
+        if not any(dist.glob(f"{name}.*so")) and not any(dist.glob(f"{name}.cpython-*.so")):
+            failures.append(f"{name} (C accelerator) is not in {dist}: its pure-Python "
+                            "fallback would be used")
+    return failures
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="smoke.py", description="smoke-test a frozen umm")
     parser.add_argument("exe")
@@ -174,8 +194,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
     failures = check(exe, args.version) + check_pyinstaller_bundle(exe)
     dist = Path(exe).parent
-    if dist.name.endswith(".dist") and not (dist / "certifi" / "cacert.pem").is_file():
-        failures.append(f"no certifi/cacert.pem in the Nuitka distribution {dist}")
+    if dist.name.endswith(".dist"):
+        failures.extend(check_nuitka_dist(dist))
     for f in failures:
         print(f"smoke: FAIL {f}", file=sys.stderr)
     if not failures:

@@ -73,3 +73,26 @@ def test_not_executable(tmp_path):
     f.write_text("")
     proc = smoke(f)
     assert proc.returncode == 1 and "not an executable" in proc.stderr
+
+
+def test_a_nuitka_dist_without_the_c_accelerators_fails(tmp_path):
+    # Nuitka does not follow the standard library's try/except imports of _json and
+    # _bisect: without them json's pure-Python scanner made a cold index build 4x slower
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("umm_smoke", BUILD / "smoke.py")
+    smoke_mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(smoke_mod)
+    dist = tmp_path / "umm.dist"
+    (dist / "certifi").mkdir(parents=True)
+    (dist / "certifi" / "cacert.pem").write_text("x")
+    needed = [n for n in smoke_mod.ACCELERATORS if n not in sys.builtin_module_names]
+    for name in needed:
+        (dist / f"{name}.so").write_bytes(b"")
+    assert smoke_mod.check_nuitka_dist(dist) == []
+    if "_json" in needed:
+        (dist / "_json.so").unlink()
+        (failure,) = smoke_mod.check_nuitka_dist(dist)
+        assert failure.startswith("_json (C accelerator) is not in")
+    (dist / "certifi" / "cacert.pem").unlink()
+    assert any("cacert.pem" in f for f in smoke_mod.check_nuitka_dist(dist))
