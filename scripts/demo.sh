@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test >/dev/null
 UMM=".venv/bin/umm"
-export MAMBA_ROOT_PREFIX="$PWD/demo/root"
+export MAMBA_ROOT_PREFIX="${UMM_DEMO_ROOT:-$PWD/demo/root}"
 # the demo channel's python has no pip package to depend on
 export MAMBA_ADD_PIP_AS_PYTHON_DEPENDENCY=false
 rm -rf "$MAMBA_ROOT_PREFIX"
