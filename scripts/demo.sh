@@ -3,7 +3,8 @@
 # (demo/channel) and run programs from it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh test >/dev/null
+# set up .venv (tests/test_demo.py skips it: no reinstall under the running suite)
+[ -n "${UMM_DEMO_SKIP_SETUP:-}" ] || scripts/setup.sh test >/dev/null
 UMM=".venv/bin/umm"
 export MAMBA_ROOT_PREFIX="${UMM_DEMO_ROOT:-$PWD/demo/root}"
 # the demo channel's python has no pip package to depend on

@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 def test_demo_creates_an_env_and_runs_programs_from_it(tmp_path):
     root = tmp_path / "root"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONDA", "MAMBA"))}
-    env.update(HOME=str(tmp_path), UMM_DEMO_ROOT=str(root), NO_COLOR="1")
+    env.update(HOME=str(tmp_path), UMM_DEMO_ROOT=str(root), NO_COLOR="1",
+               UMM_DEMO_SKIP_SETUP="1")  # .venv exists; no reinstall under the running suite
     proc = subprocess.run(["bash", str(REPO / "scripts" / "demo.sh")], env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
