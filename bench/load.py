@@ -46,9 +46,6 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def children_peak_mb() -> float:
-    """The largest peak of the processes this one forked (index shares)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
 
 
 def cpu_s() -> float:
@@ -74,11 +71,11 @@ def run_umm(channel: Path, pkgs: Path, query: str, processes=None) -> dict:
     records = [r for src in sources for n in names for r in src.records(n)]
     t2 = time.perf_counter()
     found = {n for n in names if any(src.records(n) for src in sources)}
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    forks = resource.getrusage(resource.RUSAGE_CHILDREN)  # the index's forked shares
     return {"open": t1 - t0, "load": t2 - t1, "total": t2 - t0,
-            "cpu": cpu_s() - c0 + children.ru_utime + children.ru_stime,
+            "cpu": cpu_s() - c0 + forks.ru_utime + forks.ru_stime,
             "records": len(records), "names": len(found), "peak_mb": peak_mb(),
-            "children_peak_mb": children_peak_mb()}
+            "children_peak_mb": forks.ru_maxrss / 1024.0}
 
 
 def run_rattler(channel: Path, query: str) -> dict:

@@ -83,8 +83,9 @@ def check(exe: str, version: Optional[str]) -> List[str]:
         # the hook calls umm back by the path of the file the user ran (MAMBA_EXE),
         # not by a copy a onefile launcher unpacked somewhere
         proc = run("shell", "hook", "-s", "bash")
-        if proc.returncode != 0 or f"MAMBA_EXE='{exe}'" not in proc.stdout and \
-                f"MAMBA_EXE={exe}" not in proc.stdout and f'MAMBA_EXE="{exe}"' not in proc.stdout:
+        exported = [line.split("=", 1)[1].strip("'\"") for line in proc.stdout.splitlines()
+                    if line.startswith("export MAMBA_EXE=")]
+        if proc.returncode != 0 or exported != [exe]:
             failures.append(f"shell hook -s bash does not export MAMBA_EXE={exe}: exit "
                             f"{proc.returncode}, {proc.stdout[:300]!r} {proc.stderr[-300:]!r}")
         failures.extend(main_job(run, tmp))

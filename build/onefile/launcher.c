@@ -99,25 +99,42 @@ static void reader_open(Reader *r, int fd, uint64_t offset, uint64_t size) {
     if (inflateInit(&r->z) != Z_OK) die("zlib: cannot initialise");
 }
 
+/* One inflate step: more input from the file when none is left, then inflate. */
+static void reader_step(Reader *r) {
+    if (r->z.avail_in == 0) {
+        size_t want = r->left < CHUNK ? (size_t)r->left : CHUNK;
+        if (want == 0) die("damaged executable: the payload is cut short");
+        ssize_t got = read(r->fd, r->in, want);
+        if (got <= 0) die("cannot read the executable: %s", got < 0 ? strerror(errno) : "end of file");
+        r->left -= (uint64_t)got;
+        r->z.next_in = r->in;
+        r->z.avail_in = (uInt)got;
+    }
+    int rc = inflate(&r->z, Z_NO_FLUSH);
+    if (rc == Z_STREAM_END) r->ended = 1;
+    else if (rc != Z_OK && rc != Z_BUF_ERROR) die("damaged executable: %s", r->z.msg ? r->z.msg : "zlib error");
+}
+
 /* Fill exactly n bytes of dst from the inflated stream. */
 static void reader_read(Reader *r, void *dst, size_t n) {
     r->z.next_out = dst;
     r->z.avail_out = (uInt)n;
     while (r->z.avail_out > 0) {
         if (r->ended) die("damaged executable: the payload ends early");
-        if (r->z.avail_in == 0) {
-            size_t want = r->left < CHUNK ? (size_t)r->left : CHUNK;
-            if (want == 0) die("damaged executable: the payload is cut short");
-            ssize_t got = read(r->fd, r->in, want);
-            if (got <= 0) die("cannot read the executable: %s", got < 0 ? strerror(errno) : "end of file");
-            r->left -= (uint64_t)got;
-            r->z.next_in = r->in;
-            r->z.avail_in = (uInt)got;
-        }
-        int rc = inflate(&r->z, Z_NO_FLUSH);
-        if (rc == Z_STREAM_END) r->ended = 1;
-        else if (rc != Z_OK && rc != Z_BUF_ERROR) die("damaged executable: %s", r->z.msg ? r->z.msg : "zlib error");
+        reader_step(r);
     }
+}
+
+/* The stream must end here (which also checks its adler32): no byte more. */
+static void reader_end(Reader *r) {
+    unsigned char extra;
+    r->z.next_out = &extra;
+    r->z.avail_out = 1;
+    while (!r->ended) {
+        reader_step(r);
+        if (r->z.avail_out == 0) die("damaged executable: trailing data in the payload");
+    }
+    inflateEnd(&r->z);
 }
 
 /* ---- unpacking ------------------------------------------------------------ */
@@ -186,25 +203,7 @@ static void unpack(int self_fd, uint64_t offset, uint64_t size, int dirfd) {
             die("damaged executable: unknown record type %d", (int)type);
         }
     }
-    /* the end record must be the end of the stream: this also checks adler32 */
-    unsigned char extra;
-    r.z.next_out = &extra;
-    r.z.avail_out = 1;
-    while (!r.ended) {
-        if (r.z.avail_in == 0 && r.left > 0) {
-            size_t want = r.left < CHUNK ? (size_t)r.left : CHUNK;
-            ssize_t got = read(r.fd, r.in, want);
-            if (got <= 0) die("cannot read the executable");
-            r.left -= (uint64_t)got;
-            r.z.next_in = r.in;
-            r.z.avail_in = (uInt)got;
-        }
-        int rc = inflate(&r.z, Z_NO_FLUSH);
-        if (rc == Z_STREAM_END) r.ended = 1;
-        else if (r.z.avail_out == 0 || (rc != Z_OK && rc != Z_BUF_ERROR) || (r.left == 0 && r.z.avail_in == 0))
-            die("damaged executable: %s", r.z.msg ? r.z.msg : "trailing data in the payload");
-    }
-    inflateEnd(&r.z);
+    reader_end(&r);
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {

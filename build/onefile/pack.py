@@ -24,7 +24,7 @@ import sys
 import tempfile
 import zlib
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Iterator, Optional, Sequence, Tuple
 
 HERE = Path(__file__).resolve().parent
 MAGIC = b"UMM-ONEFILE-v1\0\0"
@@ -156,5 +156,3 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
 if __name__ == "__main__":
     raise SystemExit(_main())
 
-
-__all__: List[str] = ["pack", "read_trailer", "compile_launcher", "PackError"]

@@ -24,8 +24,9 @@ SPEC = REPO / "spec"
 
 
 def load_build_module(name: str) -> ModuleType:
-    """``build/<name>.py`` as a module (cached in sys.modules under ``_umm_build_<name>``)."""
-    key = f"_umm_build_{name}"
+    """``build/<name>.py`` as a module (cached in sys.modules under ``_umm_build_<name>``);
+    ``name`` may have a folder part (``onefile/pack``)."""
+    key = "_umm_build_" + name.replace("/", "_")
     if key in sys.modules:
         return sys.modules[key]
     if str(BUILD) not in sys.path:  # buildlib imports release by plain name

@@ -8,17 +8,15 @@ unpack per build, safe concurrent first starts, damaged payloads refused.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.freeze.helpers import BUILD
+from tests.freeze.helpers import load_build_module
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
@@ -49,15 +47,7 @@ int main(int argc, char **argv) {
 """
 
 
-def _pack_module():
-    spec = importlib.util.spec_from_file_location("umm_onefile_pack", BUILD / "onefile" / "pack.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-pack_mod = _pack_module()
+pack_mod = load_build_module("onefile/pack")
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.freeze.helpers import BUILD
+from tests.freeze.helpers import BUILD, load_build_module
 from umm.cli.main import COMMANDS
 
 FAKE = """#!/bin/sh
@@ -78,11 +78,7 @@ def test_not_executable(tmp_path):
 def test_a_nuitka_dist_without_the_c_accelerators_fails(tmp_path):
     # Nuitka does not follow the standard library's try/except imports of _json and
     # _bisect: without them json's pure-Python scanner made a cold index build 4x slower
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("umm_smoke", BUILD / "smoke.py")
-    smoke_mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(smoke_mod)
+    smoke_mod = load_build_module("smoke")
     dist = tmp_path / "umm.dist"
     (dist / "certifi").mkdir(parents=True)
     (dist / "certifi" / "cacert.pem").write_text("x")

@@ -13,6 +13,7 @@ error, if there is one). A KeyboardInterrupt in the parent kills the children.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Callable, List, Optional
@@ -95,7 +96,7 @@ def run_shares(n: int, share: Callable[[int], bytes], scratch: Path) -> Optional
         for pid, out in children:
             if pid is not None:
                 try:
-                    os.kill(pid, 9)
+                    os.kill(pid, signal.SIGKILL)
                     os.waitpid(pid, 0)
                 except OSError:
                     pass

@@ -28,6 +28,7 @@ from array import array
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+from umm.repodata import forked
 from umm.repodata import wire as W
 from umm.repodata.cache import atomic_write
 from umm.repodata.errors import CacheError
@@ -231,8 +232,6 @@ def _build_share(data: str, url: str, builder: RecordBuilder, k: int, n: int) ->
 def _build_shares(data: str, url: str, builder: RecordBuilder, n: int,
                   scratch: Path) -> List[_Share]:
     if n > 1:
-        from umm.repodata import forked
-
         try:
             raw = forked.run_shares(n, lambda k: _build_share(data, url, builder, k, n).dumps(),
                                     scratch)
@@ -246,12 +245,10 @@ def _build_shares(data: str, url: str, builder: RecordBuilder, n: int,
 def _build_index(json_path: Path, index_path: Path, builder: RecordBuilder,
                  validators: Optional[Dict[str, str]], url: str,
                  processes: Optional[int] = None) -> SubdirIndex:
-    from umm.repodata.forked import shares_for
-
     st = os.stat(json_path)
     data = json_path.read_bytes().decode("latin-1")  # the bytes are freed at once
     scratch = index_path.with_name("." + index_path.name.lstrip("."))  # hidden share files
-    shares = _build_shares(data, url, builder, shares_for(st.st_size, processes), scratch)
+    shares = _build_shares(data, url, builder, forked.shares_for(st.st_size, processes), scratch)
     del data
     first = shares[0]
     builder.update_top(first.top)
